@@ -1,0 +1,1 @@
+"""Helpers for the Cambodia MoI security-cooperation dataset."""

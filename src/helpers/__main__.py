@@ -1,0 +1,45 @@
+"""Command line: ``python -m helpers COMMAND``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from helpers.schema import DataError
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from helpers.validate import validate_dataset
+
+    problems = validate_dataset(args.data_dir, args.seeds)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{args.data_dir}: INVALID, {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    checked = " and the source checksums" if args.seeds else ""
+    print(f"{args.data_dir}: valid (schema, codebook rules, cross-table rules{checked})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check a data directory against the schema and codebook")
+    p.add_argument("data_dir", help="directory holding datapackage.json and its CSV tables")
+    p.add_argument("--seeds", help="folder of the source articles: also check their checksums")
+    p.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

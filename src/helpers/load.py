@@ -1,0 +1,39 @@
+"""Load a validated data directory into typed pandas DataFrames, as the schema declares them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.schema import Schema, Table
+
+
+def read_table(data_dir: Path | str, table: Table) -> pd.DataFrame:
+    """One table with the declared dtypes: vocabularies become ordered categoricals."""
+    raw = pd.read_csv(Path(data_dir) / table.path, dtype=str, keep_default_na=False,
+                      encoding="utf-8")
+    frame = pd.DataFrame(index=raw.index)
+    for field in table.fields:
+        column = raw[field.name].replace("", None)
+        if field.enum is not None:
+            frame[field.name] = pd.Categorical(column, categories=field.enum)
+        elif field.type == "integer":
+            frame[field.name] = pd.to_numeric(column).astype("Int64")
+        elif field.type == "boolean":
+            frame[field.name] = column.map({"true": True, "false": False}).astype("boolean")
+        elif field.type == "date":
+            frame[field.name] = pd.to_datetime(column, format="%Y-%m-%d")
+        else:
+            frame[field.name] = column.astype("string")
+    return frame
+
+
+def load_dataset(data_dir: Path | str, *, validate: bool = True) -> dict[str, pd.DataFrame]:
+    """Every table of a data directory, validated first (raises DataError with all problems)."""
+    if validate:
+        from helpers.validate import require_valid
+
+        require_valid(data_dir)
+    schema = Schema.of(data_dir)
+    return {name: read_table(data_dir, table) for name, table in schema.tables.items()}

@@ -1,0 +1,164 @@
+"""Codebook rules that the Frictionless table schema cannot express.
+
+Each rule is a Frictionless ``Check`` so that its problems come out of the same validation
+report, with row, column and value, as the library's own (types, keys, vocabularies). Which
+columns form a date is declared once here, in ``DATE_GROUPS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from frictionless import Check, Row, errors
+
+PRECISION_LENGTH = {"year": 4, "month": 7, "day": 10}
+
+
+class RuleError(errors.CellError):
+    """A row breaks a rule of the codebook."""
+
+    type = "codebook-rule"
+    title = "Codebook rule"
+    description = "A value breaks a decision rule of data/CODEBOOK.md."
+    template = "{note}"
+
+
+@dataclass(frozen=True)
+class DateGroup:
+    """Columns that together record one date under the codebook's precision rules."""
+
+    start: str
+    precision: str
+    inferred: str
+    reason: str
+    as_stated: str
+    end: str | None = None
+
+
+DATE_GROUPS: dict[str, DateGroup] = {
+    "events": DateGroup("start_date", "date_precision", "date_inferred",
+                        "date_inference_reason", "date_as_stated", end="end_date"),
+    "agreements": DateGroup("date", "date_precision", "date_inferred",
+                            "date_inference_reason", "date_as_stated"),
+}
+
+SIDE_PAIRS: dict[str, tuple[str, str, str]] = {
+    # table: (visiting column, hosting column, mode column)
+    "events": ("visiting_side", "hosting_side", "mode"),
+}
+
+
+def parse_partial_date(text: str) -> dt.date:
+    """Earliest calendar day of a YYYY, YYYY-MM or YYYY-MM-DD string; ValueError if impossible."""
+    parts = [int(p) for p in text.split("-")]
+    return dt.date(*(parts + [1] * (3 - len(parts))))
+
+
+def describe_date_rules(group: DateGroup) -> list[str]:
+    """The rules of one date group, in words (used for the codebook)."""
+    rules = [
+        f"`{group.start}` is a real calendar date (no 2023-02-30).",
+        f"`{group.precision}` is given exactly when `{group.start}` is, and matches its length: "
+        "year = YYYY, month = YYYY-MM, day = YYYY-MM-DD.",
+        f"`{group.inferred}` = true needs `{group.reason}`.",
+        f"`{group.as_stated}` given but `{group.start}` empty needs `{group.reason}` "
+        "(why the date could not be recorded).",
+    ]
+    if group.end:
+        rules += [
+            f"`{group.end}` needs `{group.start}`, has the same precision, and is not before it.",
+        ]
+    return rules
+
+
+class DateRules(Check):
+    """Precision, inference and ordering rules for the dates of one table."""
+
+    type = "date-rules"
+    Errors = [RuleError]
+
+    def __init__(self, group: DateGroup):
+        super().__init__()
+        self.group = group
+
+    def validate_row(self, row: Row) -> Iterable[errors.Error]:
+        g = self.group
+        start, end, precision = row[g.start], row[g.end] if g.end else None, row[g.precision]
+        parsed: dict[str, dt.date] = {}
+        for column, value in ((g.start, start), (g.end, end)):
+            if value is None or not isinstance(value, str):
+                continue
+            try:
+                parsed[column] = parse_partial_date(value)
+            except ValueError:
+                yield error(row, column, f"{value!r} is not a real calendar date")
+        if start is not None and precision is None:
+            yield error(row, g.precision, f"{g.start} is given but {g.precision} is empty")
+        if start is None and precision is not None:
+            yield error(row, g.precision, f"{g.precision} is {precision!r} but {g.start} is empty")
+        for column, value in ((g.start, start), (g.end, end)):
+            if isinstance(value, str) and precision in PRECISION_LENGTH:
+                if len(value) != PRECISION_LENGTH[precision]:
+                    yield error(row, column, f"{value!r} does not have {precision} precision "
+                                f"({g.precision} is {precision!r})")
+        if end is not None and start is None:
+            yield error(row, g.end, f"{g.end} is given but {g.start} is empty")
+        if g.start in parsed and g.end and g.end in parsed and parsed[g.end] < parsed[g.start]:
+            yield error(row, g.end, f"{g.end} {end!r} is before {g.start} {start!r}")
+        if row[g.inferred] is True and not row[g.reason]:
+            yield error(row, g.reason, f"{g.inferred} is true but no reason is given")
+        if start is None and row[g.as_stated] and not row[g.reason]:
+            yield error(row, g.reason, f"{g.as_stated} is {row[g.as_stated]!r} but {g.start} "
+                        "is empty and no reason says why")
+
+
+class SideRules(Check):
+    """Visiting and hosting sides differ, and a virtual meeting has neither."""
+
+    type = "side-rules"
+    Errors = [RuleError]
+
+    def __init__(self, visiting: str, hosting: str, mode: str):
+        super().__init__()
+        self.visiting, self.hosting, self.mode = visiting, hosting, mode
+
+    def validate_row(self, row: Row) -> Iterable[errors.Error]:
+        visiting, hosting = row[self.visiting], row[self.hosting]
+        if visiting is not None and visiting == hosting:
+            yield error(row, self.hosting, f"{self.visiting} and {self.hosting} are both "
+                        f"{visiting!r}")
+        if row[self.mode] == "virtual" and (visiting or hosting):
+            yield error(row, self.visiting, "a virtual meeting has no visiting or hosting side")
+
+
+class VoiceRules(Check):
+    """Observer commentary is raised by 'observer', and only commentary is."""
+
+    type = "voice-rules"
+    Errors = [RuleError]
+
+    def validate_row(self, row: Row) -> Iterable[errors.Error]:
+        if (row["voice"] == "observer") != (row["raised_by"] == "observer"):
+            yield error(row, "raised_by", f"voice is {row['voice']!r} but raised_by is "
+                        f"{row['raised_by']!r}; observer goes with observer only")
+
+
+def error(row: Row, column: str, note: str) -> RuleError:
+    value = row[column]
+    return RuleError(note=note, cells=[str(c) if c is not None else "" for c in row.cells],
+                     row_number=row.row_number, cell="" if value is None else str(value),
+                     field_name=column, field_number=row.field_names.index(column) + 1)
+
+
+def checks_for(table: str) -> list[Check]:
+    """The codebook checks that apply to one table."""
+    checks: list[Check] = []
+    if table in DATE_GROUPS:
+        checks.append(DateRules(DATE_GROUPS[table]))
+    if table in SIDE_PAIRS:
+        checks.append(SideRules(*SIDE_PAIRS[table]))
+    if table in ("event_themes", "agreement_themes"):
+        checks.append(VoiceRules())
+    return checks
