@@ -22,6 +22,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_codebook(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from helpers.codebook import render
+    from helpers.output import write_text_atomic
+
+    path = Path(args.data_dir) / "CODEBOOK.md"
+    text = render(Path(args.data_dir))
+    if args.check:
+        if path.read_text(encoding="utf-8") != text:
+            print(
+                f"{path} is out of date: run python -m helpers codebook {args.data_dir}",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    write_text_atomic(path, text)
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", help="directory holding datapackage.json and its CSV tables")
     p.add_argument("--seeds", help="folder of the source articles: also check their checksums")
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("codebook", help="regenerate the variable tables of CODEBOOK.md")
+    p.add_argument("data_dir")
+    p.add_argument("--check", action="store_true", help="only check that it is up to date")
+    p.set_defaults(func=cmd_codebook)
     return parser
 
 

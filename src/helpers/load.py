@@ -11,8 +11,9 @@ from helpers.schema import Schema, Table
 
 def read_table(data_dir: Path | str, table: Table) -> pd.DataFrame:
     """One table with the declared dtypes: vocabularies become ordered categoricals."""
-    raw = pd.read_csv(Path(data_dir) / table.path, dtype=str, keep_default_na=False,
-                      encoding="utf-8")
+    raw = pd.read_csv(
+        Path(data_dir) / table.path, dtype=str, keep_default_na=False, encoding="utf-8"
+    )
     frame = pd.DataFrame(index=raw.index)
     for field in table.fields:
         column = raw[field.name].replace("", None)

@@ -38,10 +38,17 @@ class DateGroup:
 
 
 DATE_GROUPS: dict[str, DateGroup] = {
-    "events": DateGroup("start_date", "date_precision", "date_inferred",
-                        "date_inference_reason", "date_as_stated", end="end_date"),
-    "agreements": DateGroup("date", "date_precision", "date_inferred",
-                            "date_inference_reason", "date_as_stated"),
+    "events": DateGroup(
+        "start_date",
+        "date_precision",
+        "date_inferred",
+        "date_inference_reason",
+        "date_as_stated",
+        end="end_date",
+    ),
+    "agreements": DateGroup(
+        "date", "date_precision", "date_inferred", "date_inference_reason", "date_as_stated"
+    ),
 }
 
 SIDE_PAIRS: dict[str, tuple[str, str, str]] = {
@@ -99,10 +106,14 @@ class DateRules(Check):
         if start is None and precision is not None:
             yield error(row, g.precision, f"{g.precision} is {precision!r} but {g.start} is empty")
         for column, value in ((g.start, start), (g.end, end)):
-            if isinstance(value, str) and precision in PRECISION_LENGTH:
-                if len(value) != PRECISION_LENGTH[precision]:
-                    yield error(row, column, f"{value!r} does not have {precision} precision "
-                                f"({g.precision} is {precision!r})")
+            expected = PRECISION_LENGTH.get(precision)
+            if isinstance(value, str) and expected and len(value) != expected:
+                yield error(
+                    row,
+                    column,
+                    f"{value!r} does not have {precision} precision "
+                    f"({g.precision} is {precision!r})",
+                )
         if end is not None and start is None:
             yield error(row, g.end, f"{g.end} is given but {g.start} is empty")
         if g.start in parsed and g.end and g.end in parsed and parsed[g.end] < parsed[g.start]:
@@ -110,8 +121,12 @@ class DateRules(Check):
         if row[g.inferred] is True and not row[g.reason]:
             yield error(row, g.reason, f"{g.inferred} is true but no reason is given")
         if start is None and row[g.as_stated] and not row[g.reason]:
-            yield error(row, g.reason, f"{g.as_stated} is {row[g.as_stated]!r} but {g.start} "
-                        "is empty and no reason says why")
+            yield error(
+                row,
+                g.reason,
+                f"{g.as_stated} is {row[g.as_stated]!r} but {g.start} "
+                "is empty and no reason says why",
+            )
 
 
 class SideRules(Check):
@@ -127,8 +142,9 @@ class SideRules(Check):
     def validate_row(self, row: Row) -> Iterable[errors.Error]:
         visiting, hosting = row[self.visiting], row[self.hosting]
         if visiting is not None and visiting == hosting:
-            yield error(row, self.hosting, f"{self.visiting} and {self.hosting} are both "
-                        f"{visiting!r}")
+            yield error(
+                row, self.hosting, f"{self.visiting} and {self.hosting} are both {visiting!r}"
+            )
         if row[self.mode] == "virtual" and (visiting or hosting):
             yield error(row, self.visiting, "a virtual meeting has no visiting or hosting side")
 
@@ -141,15 +157,24 @@ class VoiceRules(Check):
 
     def validate_row(self, row: Row) -> Iterable[errors.Error]:
         if (row["voice"] == "observer") != (row["raised_by"] == "observer"):
-            yield error(row, "raised_by", f"voice is {row['voice']!r} but raised_by is "
-                        f"{row['raised_by']!r}; observer goes with observer only")
+            yield error(
+                row,
+                "raised_by",
+                f"voice is {row['voice']!r} but raised_by is "
+                f"{row['raised_by']!r}; observer goes with observer only",
+            )
 
 
 def error(row: Row, column: str, note: str) -> RuleError:
     value = row[column]
-    return RuleError(note=note, cells=[str(c) if c is not None else "" for c in row.cells],
-                     row_number=row.row_number, cell="" if value is None else str(value),
-                     field_name=column, field_number=row.field_names.index(column) + 1)
+    return RuleError(
+        note=note,
+        cells=[str(c) if c is not None else "" for c in row.cells],
+        row_number=row.row_number,
+        cell="" if value is None else str(value),
+        field_name=column,
+        field_number=row.field_names.index(column) + 1,
+    )
 
 
 def checks_for(table: str) -> list[Check]:

@@ -93,8 +93,12 @@ class Schema:
         for res in self.descriptor.get("resources", []):
             schema = res.get("schema", {})
             fields = tuple(
-                Field(f["name"], f.get("type", "string"), f.get("description", ""),
-                      f.get("constraints", {}))
+                Field(
+                    f["name"],
+                    f.get("type", "string"),
+                    f.get("description", ""),
+                    f.get("constraints", {}),
+                )
                 for f in schema.get("fields", [])
             )
             tables[res["name"]] = Table(

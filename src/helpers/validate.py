@@ -14,9 +14,21 @@ from frictionless import Checklist, Package, Resource
 from helpers.rules import checks_for
 from helpers.schema import DataError, Schema
 
-FILE_LEVEL_ERRORS = {"missing-file", "source-error", "scheme-error", "encoding-error", "format-error",
-                     "hash-count", "byte-count", "missing-label", "extra-label",
-                     "blank-label", "duplicate-label", "incorrect-label", "blank-header"}
+FILE_LEVEL_ERRORS = {
+    "missing-file",
+    "source-error",
+    "scheme-error",
+    "encoding-error",
+    "format-error",
+    "hash-count",
+    "byte-count",
+    "missing-label",
+    "extra-label",
+    "blank-label",
+    "duplicate-label",
+    "incorrect-label",
+    "blank-header",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -48,7 +60,7 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
     if problems:
         return problems
     broken: set[str] = set()
-    for name, table in schema.tables.items():
+    for name in schema.tables:
         found = table_problems(data_dir, schema, name)
         if any(p.rule in FILE_LEVEL_ERRORS for p in found):
             broken.add(name)
@@ -77,10 +89,20 @@ def layout_problems(schema: Schema) -> list[Problem]:
     problems = []
     for table, columns in expected.items():
         if table not in found:
-            problems.append(Problem(name, None, None, table, "layout", f"table {table!r} is missing"))
+            problems.append(
+                Problem(name, None, None, table, "layout", f"table {table!r} is missing")
+            )
         elif found[table] != columns:
-            problems.append(Problem(name, None, None, table, "layout",
-                                    f"table {table!r} must have the columns {columns}"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    table,
+                    "layout",
+                    f"table {table!r} must have the columns {columns}",
+                )
+            )
     return problems
 
 
@@ -119,8 +141,11 @@ def foreign_key_problems(data_dir: Path, broken: set[str]) -> list[Problem]:
     for resource in package.resources:
         if resource.name in broken:
             continue
-        keys = [fk for fk in resource.schema.foreign_keys
-                if (fk["reference"]["resource"] or resource.name) not in broken]
+        keys = [
+            fk
+            for fk in resource.schema.foreign_keys
+            if (fk["reference"]["resource"] or resource.name) not in broken
+        ]
         resource.schema.foreign_keys = keys
         if not keys:
             continue
@@ -137,8 +162,7 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = ()) -> Problem:
         column = ", ".join(error.field_names)
         value = ", ".join(str(c) for c in error.field_cells)
         target = error.reference_name or Path(file).stem
-        message = (f"{value!r} is not a {'/'.join(error.reference_field_names)} of table "
-                   f"{target!r}")
+        message = f"{value!r} is not a {'/'.join(error.reference_field_names)} of table {target!r}"
     elif error.type == "primary-key":
         column = ", ".join(primary_key) or None
         message = f"duplicate key: {error.note.replace('position', 'line')}"
@@ -157,8 +181,9 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = ()) -> Problem:
         message = error.note or error.message
     else:
         message = f"{error.title.lower()}: {error.note}"
-    return Problem(Path(file).name, row, column, value if value != "" else None, error.type,
-                   message)
+    return Problem(
+        Path(file).name, row, column, value if value != "" else None, error.type, message
+    )
 
 
 def cross_table_problems(data_dir: Path, schema: Schema) -> list[Problem]:
@@ -172,37 +197,75 @@ def cross_table_problems(data_dir: Path, schema: Schema) -> list[Problem]:
     events = t["events"].set_index("event_id")
 
     def add(table: str, index: int, column: str, value, message: str) -> None:
-        problems.append(Problem(schema.tables[table].path, index + 2, column,
-                                None if pd.isna(value) else str(value), "consistency", message))
+        problems.append(
+            Problem(
+                schema.tables[table].path,
+                index + 2,
+                column,
+                None if pd.isna(value) else str(value),
+                "consistency",
+                message,
+            )
+        )
 
     for i, ev in t["events"].iterrows():
         if not pd.isna(body_partner[ev.cambodian_body_id]):
-            add("events", i, "cambodian_body_id", ev.cambodian_body_id,
-                "the Cambodian body must be a body with no partner_id")
+            add(
+                "events",
+                i,
+                "cambodian_body_id",
+                ev.cambodian_body_id,
+                "the Cambodian body must be a body with no partner_id",
+            )
         if body_partner[ev.partner_body_id] != ev.partner_id:
-            add("events", i, "partner_body_id", ev.partner_body_id,
+            add(
+                "events",
+                i,
+                "partner_body_id",
+                ev.partner_body_id,
                 f"body belongs to {body_partner[ev.partner_body_id]!r}, event partner is "
-                f"{ev.partner_id!r}")
+                f"{ev.partner_id!r}",
+            )
         if not pd.isna(ev.parent_event_id):
             parent = events.loc[ev.parent_event_id]
             if parent.event_type != "visit":
-                add("events", i, "parent_event_id", ev.parent_event_id,
-                    f"parent event is a {parent.event_type!r}, not a visit")
+                add(
+                    "events",
+                    i,
+                    "parent_event_id",
+                    ev.parent_event_id,
+                    f"parent event is a {parent.event_type!r}, not a visit",
+                )
             if parent.partner_id != ev.partner_id:
-                add("events", i, "parent_event_id", ev.parent_event_id,
-                    "parent visit has another partner")
+                add(
+                    "events",
+                    i,
+                    "parent_event_id",
+                    ev.parent_event_id,
+                    "parent visit has another partner",
+                )
     for i, p in t["participants"].iterrows():
         home = person_partner[p.person_id]
         event_partner = events.loc[p.event_id, "partner_id"]
         if p.side == "cambodia" and not pd.isna(home):
             add("participants", i, "side", p.side, f"{p.person_id} serves {home!r}")
         if p.side == "partner" and home != event_partner:
-            add("participants", i, "side", p.side,
-                f"{p.person_id} does not serve the event's partner {event_partner!r}")
+            add(
+                "participants",
+                i,
+                "side",
+                p.side,
+                f"{p.person_id} does not serve the event's partner {event_partner!r}",
+            )
     for i, a in t["agreements"].iterrows():
         if not pd.isna(a.event_id) and events.loc[a.event_id, "partner_id"] != a.partner_id:
-            add("agreements", i, "partner_id", a.partner_id,
-                "the agreement's event has another partner")
+            add(
+                "agreements",
+                i,
+                "partner_id",
+                a.partner_id,
+                "the agreement's event has another partner",
+            )
     return problems
 
 
@@ -220,21 +283,44 @@ def source_file_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> lis
     for i, src in sources.iterrows():
         path = seeds_dir / src.file_name
         if not path.is_file():
-            problems.append(Problem("sources.csv", i + 2, "file_name", src.file_name,
-                                    "source-file", f"no such file in {seeds_dir}"))
+            problems.append(
+                Problem(
+                    "sources.csv",
+                    i + 2,
+                    "file_name",
+                    src.file_name,
+                    "source-file",
+                    f"no such file in {seeds_dir}",
+                )
+            )
             continue
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != src.sha256:
-            problems.append(Problem("sources.csv", i + 2, "sha256", src.sha256, "source-file",
-                                    f"checksum differs from {path.name}"))
+            problems.append(
+                Problem(
+                    "sources.csv",
+                    i + 2,
+                    "sha256",
+                    src.sha256,
+                    "source-file",
+                    f"checksum differs from {path.name}",
+                )
+            )
         paragraphs[src.source_id] = paragraph_count(data.decode("utf-8", errors="replace"))
-    for name, table in schema.tables.items():
+    for table in schema.tables.values():
         if {"source_id", "paragraph"} <= set(table.field_names):
             frame = read_table(data_dir, table)
             for i, row in frame.iterrows():
                 limit = paragraphs.get(row.source_id)
                 if limit is not None and row.paragraph > limit:
-                    problems.append(Problem(table.path, i + 2, "paragraph", str(row.paragraph),
-                                            "source-file",
-                                            f"source {row.source_id} has {limit} paragraphs"))
+                    problems.append(
+                        Problem(
+                            table.path,
+                            i + 2,
+                            "paragraph",
+                            str(row.paragraph),
+                            "source-file",
+                            f"source {row.source_id} has {limit} paragraphs",
+                        )
+                    )
     return problems

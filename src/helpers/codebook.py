@@ -1,0 +1,97 @@
+"""Generate the variable tables of data/CODEBOOK.md from the schema and the theme vocabulary.
+
+The prose of the codebook is written by hand; the part between the markers is generated, and a
+test fails when the committed file differs from what the schema generates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers.load import read_table
+from helpers.rules import DATE_GROUPS, describe_date_rules
+from helpers.schema import Schema
+
+BEGIN = "<!-- BEGIN GENERATED: do not edit by hand; run `python -m helpers codebook DATA_DIR` -->"
+END = "<!-- END GENERATED -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _constraint_text(field) -> str:
+    c = field.constraints
+    parts = []
+    if field.enum:
+        parts.append(", ".join(f"`{v}`" for v in field.enum))
+    if "pattern" in c:
+        parts.append(f"pattern `{c['pattern']}`")
+    if "minimum" in c:
+        parts.append(f"at least {c['minimum']}")
+    if c.get("unique"):
+        parts.append("unique")
+    return "; ".join(parts)
+
+
+def variable_tables(schema: Schema) -> str:
+    """Markdown: one section per table with its keys and a row per column."""
+    out = []
+    for table in schema.tables.values():
+        out.append(f"### `{table.path}`: {table.title}\n\n{table.description}\n")
+        out.append(f"Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}.")
+        for fk in table.foreign_keys:
+            target = fk["reference"]["resource"] or table.name
+            out.append(
+                f"Foreign key: `{', '.join(fk['fields'])}` → "
+                f"`{target}.{', '.join(fk['reference']['fields'])}`."
+            )
+        if table.name in DATE_GROUPS:
+            out.append("\nDate rules checked by the validator:\n")
+            out += [f"- {rule}" for rule in describe_date_rules(DATE_GROUPS[table.name])]
+        out.append("\n| column | type | required | allowed values | meaning |")
+        out.append("|---|---|---|---|---|")
+        for f in table.fields:
+            required = "yes" if f.required or f.name in table.primary_key else ""
+            out.append(
+                f"| `{f.name}` | {f.type} | {required} | {_cell(_constraint_text(f))} "
+                f"| {_cell(f.description)} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def theme_table(data_dir: Path) -> str:
+    """Markdown table of the theme vocabulary (themes.csv), grouped by kind."""
+    schema = Schema.of(data_dir)
+    themes = read_table(data_dir, schema.table("themes")).sort_values(["kind", "theme_id"])
+    lines = [
+        "| theme_id | kind | label | definition | PLOVER | CAMEO |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in themes.itertuples():
+        lines.append(
+            f"| `{t.theme_id}` | {t.kind} | {_cell(t.label)} | {_cell(t.definition)} "
+            f"| {t.plover if isinstance(t.plover, str) else ''} "
+            f"| {t.cameo if isinstance(t.cameo, str) else ''} |"
+        )
+    return "\n".join(lines)
+
+
+def generated_section(data_dir: Path) -> str:
+    schema = Schema.of(data_dir)
+    return (
+        f"{BEGIN}\n\n## Theme vocabulary\n\n{theme_table(data_dir)}\n\n"
+        f"## Variables\n\n{variable_tables(schema)}\n{END}"
+    )
+
+
+def render(data_dir: Path) -> str:
+    """The codebook with its generated section brought up to date."""
+    path = Path(data_dir) / "CODEBOOK.md"
+    text = path.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"{path}: the markers of the generated section are missing")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    return head + generated_section(Path(data_dir)) + tail

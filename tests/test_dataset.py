@@ -1,0 +1,88 @@
+"""The committed dataset: schema declaration, codebook, environment pins and source checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.codebook import render
+from helpers.load import load_dataset
+from helpers.schema import Schema
+from helpers.validate import paragraph_count, validate_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SEEDS = ROOT.parent / "shared" / "seeds"
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="source articles not present")
+
+
+def test_real_data_is_valid() -> None:
+    assert validate_dataset(DATA) == []
+
+
+@needs_seeds
+def test_checksums_match_the_articles() -> None:
+    sources = pd.read_csv(DATA / "sources.csv", dtype=str)
+    assert sorted(sources.file_name) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    for row in sources.itertuples():
+        assert hashlib.sha256((SEEDS / row.file_name).read_bytes()).hexdigest() == row.sha256
+    assert validate_dataset(DATA, SEEDS) == []
+
+
+@needs_seeds
+def test_cited_paragraphs_exist() -> None:
+    tables = load_dataset(DATA)
+    lengths = {
+        s.source_id: paragraph_count((SEEDS / s.file_name).read_text(encoding="utf-8"))
+        for s in tables["sources"].itertuples()
+    }
+    for name in ("events", "agreements", "event_themes", "agreement_themes"):
+        frame = tables[name]
+        assert (frame.paragraph >= 1).all()
+        assert (frame.paragraph <= frame.source_id.map(lengths).astype(int)).all(), name
+
+
+def test_codebook_is_generated_from_the_schema() -> None:
+    committed = (DATA / "CODEBOOK.md").read_text(encoding="utf-8")
+    assert committed == render(DATA), "run: python -m helpers codebook data"
+
+
+def test_codebook_documents_every_column() -> None:
+    text = (DATA / "CODEBOOK.md").read_text(encoding="utf-8")
+    for table in Schema.project().tables.values():
+        for field in table.fields:
+            assert f"| `{field.name}` |" in text, (table.name, field.name)
+
+
+def test_loading_gives_declared_dtypes() -> None:
+    tables = load_dataset(DATA)
+    events = tables["events"]
+    assert isinstance(events.event_type.dtype, pd.CategoricalDtype)
+    assert list(events.event_type.cat.categories) == Schema.project().enum("events", "event_type")
+    assert str(events.paragraph.dtype) == "Int64"
+    assert str(events.date_inferred.dtype) == "boolean"
+    assert str(tables["sources"].publication_date.dtype).startswith("datetime64")
+
+
+def _pins(text: str, pattern: str) -> dict[str, str]:
+    return {name.lower(): version for name, version in re.findall(pattern, text, re.M)}
+
+
+def test_environment_yml_pins_the_lock_versions() -> None:
+    lock = _pins((ROOT / "requirements.lock").read_text(), r"^([A-Za-z0-9_.-]+)==([^\s\\]+)")
+    conda = _pins((ROOT / "environment.yml").read_text(), r"^\s+- ([A-Za-z0-9_.-]+)=([^=\s]+)$")
+    direct = [
+        line.strip().lower()
+        for line in (ROOT / "requirements.in").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    conda.pop("python")
+    assert sorted(conda) == sorted(direct), (
+        "environment.yml and requirements.in list other packages"
+    )
+    drift = {name: (v, lock.get(name)) for name, v in conda.items() if lock.get(name) != v}
+    assert not drift, f"environment.yml and requirements.lock disagree: {drift}"
