@@ -1,0 +1,347 @@
+"""The report's figures: each function takes a table from ``helpers.analysis`` and returns a
+matplotlib Figure in the report style. Nothing here knows today's partners, years or themes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from helpers.analysis import UNDATED
+from helpers.plotting import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, SEQUENTIAL, partner_colors
+
+
+def _years_axis(years: pd.Series) -> list[str]:
+    """Sorted year labels with 'undated' last."""
+    labels = sorted(set(years.astype(str)), key=lambda y: (y == UNDATED, y))
+    return labels
+
+
+def counts_by_year(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
+    """Two panels: occasions and agreements per year, one bar per partner."""
+    years = _years_axis(table.year)
+    colors = partner_colors(partners)
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.4), sharey=True)
+    width = 0.8 / max(len(partners), 1)
+    x = np.arange(len(years))
+    for ax, column, title in zip(
+        axes, ["occasions", "agreements"], ["Meetings and visits", "Agreement records"], strict=True
+    ):
+        for i, partner in enumerate(partners):
+            rows = table[table.partner_id == partner].set_index("year")[column]
+            heights = [int(rows.get(y, 0)) for y in years]
+            ax.bar(
+                x + (i - (len(partners) - 1) / 2) * width,
+                heights,
+                width,
+                color=colors[partner],
+                label=partner,
+            )
+        ax.set_xticks(x, years)
+        ax.set_title(title)
+        ax.set_xlabel("Year (occasion or agreement)")
+    axes[0].set_ylabel("Count")
+    axes[0].yaxis.get_major_locator().set_params(integer=True)
+    axes[1].legend(title="Partner", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def timeline(events: pd.DataFrame, agreements: pd.DataFrame, partners: list[str]) -> plt.Figure:
+    """Events and agreements over time, one row per partner; a bar spans what the date's
+    precision leaves open (a whole year, a whole month), a dot marks a known day."""
+    colors = partner_colors(partners)
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.55 * len(partners) + 1.1))
+    rows = {p: i for i, p in enumerate(partners)}
+    for frame, offset, marker in ((events, 0.12, "o"), (agreements, -0.12, "D")):
+        for item in frame.itertuples():
+            if pd.isna(item.lo):
+                continue
+            y = rows[item.partner_id] + offset
+            if item.precision == "day":
+                ax.plot(
+                    item.lo,
+                    y,
+                    marker=marker,
+                    ms=4,
+                    color=colors[item.partner_id],
+                    mec="black",
+                    mew=0.4,
+                    ls="none",
+                )
+            else:
+                ax.plot(
+                    [item.lo, item.hi],
+                    [y, y],
+                    lw=4,
+                    alpha=0.45,
+                    color=colors[item.partner_id],
+                    solid_capstyle="butt",
+                )
+    ax.set_yticks(range(len(partners)), partners)
+    ax.set_ylim(-0.6, len(partners) - 0.4)
+    ax.invert_yaxis()
+    ax.set_xlabel("Date")
+    ax.set_ylabel("Partner")
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="none",
+            color="grey",
+            mec="black",
+            mew=0.4,
+            label="event, day known",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="D",
+            ls="none",
+            color="grey",
+            mec="black",
+            mew=0.4,
+            label="agreement, day known",
+        ),
+        Line2D([], [], lw=4, alpha=0.45, color="grey", label="only month or year known"),
+    ]
+    undated = int(events.lo.isna().sum() + agreements.lo.isna().sum())
+    if undated:
+        handles.append(Line2D([], [], ls="none", label=f"not shown: {undated} undated row(s)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.25), ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def date_quality(table: pd.DataFrame) -> plt.Figure:
+    """Stacked bars per table: how many dates are known to the day, month or year, or not at
+    all, split into stated and inferred."""
+    table = table.assign(
+        category=table.precision + np.where(table.inferred, " (inferred)", " (stated)")
+    )
+    order = [
+        f"{p} ({s})" for p in ("day", "month", "year", "no date") for s in ("stated", "inferred")
+    ]
+    order = [c for c in order if c in set(table.category)]
+    pivot = table.pivot_table(
+        index="table", columns="category", values="rows", aggfunc="sum", fill_value=0
+    ).reindex(columns=order)
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 1.9))
+    left = np.zeros(len(pivot))
+    for i, category in enumerate(order):
+        values = pivot[category].to_numpy()
+        ax.barh(
+            pivot.index,
+            values,
+            left=left,
+            color=OKABE_ITO[i % len(OKABE_ITO)],
+            hatch="//" if "inferred" in category else None,
+            edgecolor="white",
+            lw=0.5,
+            label=category,
+        )
+        left += values
+    ax.set_xlabel("Rows")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.35), ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def theme_heatmap(
+    table: pd.DataFrame, partners: list[str], value: str = "share", title: str = ""
+) -> plt.Figure:
+    """Themes (rows, grouped by kind) x partners (columns); cells coloured by ``value`` and
+    annotated with occasions / partner occasions."""
+    themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.2 * len(themes) + 1.0))
+    grid = np.full((len(themes), len(partners)), np.nan)
+    for r, theme in enumerate(themes.theme_id):
+        for c, partner in enumerate(partners):
+            cell = table[(table.theme_id == theme) & (table.partner_id == partner)]
+            if len(cell):
+                grid[r, c] = cell[value].iloc[0]
+                ax.text(
+                    c,
+                    r,
+                    f"{cell.occasions.iloc[0]}/{cell.partner_occasions.iloc[0]}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if grid[r, c] > 0.6 else "black",
+                )
+    image = ax.imshow(grid, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(partners)), partners)
+    ax.set_yticks(range(len(themes)), [f"{t.label} ({t.kind})" for t in themes.itertuples()])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel("Partner")
+    if title:
+        ax.set_title(title)
+    bar = fig.colorbar(image, ax=ax, shrink=0.6)
+    bar.set_label("Share of the partner's occasions")
+    fig.tight_layout()
+    return fig
+
+
+def voice_comparison(table: pd.DataFrame) -> plt.Figure:
+    """Occasions per theme, official statements and observers' commentary side by side,
+    one panel per partner."""
+    partners = sorted(table.partner_id.unique())
+    themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
+    fig, axes = plt.subplots(
+        1, len(partners), figsize=(PAGE_WIDTH, 0.17 * len(themes) + 1.2), sharey=True, squeeze=False
+    )
+    y = np.arange(len(themes))
+    voices = [("official", OKABE_ITO[0], None), ("observer", OKABE_ITO[1], "//")]
+    for ax, partner in zip(axes[0], partners, strict=True):
+        for i, (voice, color, hatch) in enumerate(voices):
+            rows = table[(table.partner_id == partner) & (table.voice == voice)].set_index(
+                "theme_id"
+            )
+            values = [int(rows.occasions.get(t, 0)) for t in themes.theme_id]
+            ax.barh(
+                y + (i - 0.5) * 0.4,
+                values,
+                0.4,
+                color=color,
+                hatch=hatch,
+                edgecolor="white",
+                lw=0.3,
+                label=voice,
+            )
+        ax.set_title(partner)
+        ax.set_xlabel("Occasions")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    axes[0][0].set_yticks(y, [f"{t.label} ({t.kind})" for t in themes.itertuples()])
+    axes[0][0].invert_yaxis()
+    axes[0][-1].legend(
+        handles=[Patch(color=c, hatch=h, label=v) for v, c, h in voices],
+        title="Voice",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
+    fig.tight_layout()
+    return fig
+
+
+def theme_year_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
+    """One panel per partner: themes (rows) x years (columns), shaded by occasions raising it."""
+    themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
+    theme_ids = list(themes.theme_id)
+    years = _years_axis(table.year)
+    fig, axes = plt.subplots(
+        1, len(partners), figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.3), sharey=True, squeeze=False
+    )
+    vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
+    for ax, partner in zip(axes[0], partners, strict=True):
+        grid = np.full((len(themes), len(years)), np.nan)
+        for cell in table[table.partner_id == partner].itertuples():
+            grid[theme_ids.index(cell.theme_id), years.index(cell.year)] = cell.occasions
+        ax.pcolormesh(
+            np.ma.masked_invalid(grid),
+            cmap=SEQUENTIAL,
+            vmin=0,
+            vmax=vmax,
+            edgecolors="#dddddd",
+            linewidth=0.4,
+        )
+        ax.set_xticks(np.arange(len(years)) + 0.5, years, rotation=90)
+        ax.set_yticks(
+            np.arange(len(themes)) + 0.5, [f"{t.label} ({t.kind})" for t in themes.itertuples()]
+        )
+        ax.set_xlim(0, len(years))
+        ax.set_ylim(len(themes), 0)
+        ax.set_title(partner)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    fig.supxlabel("Year of the occasion", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def agreement_bars(table: pd.DataFrame, statuses: list[str], partners: list[str]) -> plt.Figure:
+    """Agreement records per partner and kind, stacked by status."""
+    kinds = sorted(table.kind.astype(str).unique())
+    fig, axes = plt.subplots(
+        1, len(partners), figsize=(PAGE_WIDTH, 0.3 * len(kinds) + 1.2), sharey=True, squeeze=False
+    )
+    colors = dict(zip(statuses, OKABE_ITO, strict=False))
+    for ax, partner in zip(axes[0], partners, strict=True):
+        left = np.zeros(len(kinds))
+        for status in statuses:
+            rows = table[(table.partner_id == partner) & (table.status == status)]
+            values = np.array([int(rows[rows.kind == k].agreements.sum()) for k in kinds])
+            ax.barh(
+                [k.replace("_", " ") for k in kinds],
+                values,
+                left=left,
+                color=colors[status],
+                label=status,
+            )
+            left += values
+        ax.set_title(partner)
+        ax.set_xlabel("Records")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    axes[0][0].invert_yaxis()
+    axes[0][-1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def interlocutor_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
+    """Who met whom over time: one panel per partner, persons of both sides (rows) x years;
+    dot size is the number of events the person attended that year."""
+    years = _years_axis(table.year)
+    groups = [table[table.partner_id == p] for p in partners]
+    heights = [max(g.person_id.nunique(), 1) for g in groups]
+    fig, axes = plt.subplots(
+        len(partners),
+        1,
+        figsize=(COLUMN_WIDTH + 1.2, 0.24 * sum(heights) + 0.5 * len(partners) + 0.6),
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
+    colors = {"cambodia": OKABE_ITO[0], "partner": OKABE_ITO[1]}
+    for ax, partner, group in zip(axes[:, 0], partners, groups, strict=True):
+        people = group.drop_duplicates("person_id").sort_values(["side", "person_id"])
+        order = list(people.person_id)
+        for row in group.itertuples():
+            ax.scatter(
+                years.index(row.year),
+                order.index(row.person_id),
+                s=16 * row.events,
+                color=colors[row.side],
+                edgecolor="black",
+                lw=0.4,
+                zorder=3,
+            )
+        ax.set_yticks(range(len(order)), list(people.name))
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        ax.grid(axis="y", color="#eeeeee", lw=0.5)
+        ax.set_title(f"with {partner}", loc="left")
+    axes[-1, 0].set_xticks(range(len(years)), years)
+    axes[-1, 0].set_xlim(-0.5, len(years) - 0.5)
+    axes[-1, 0].set_xlabel("Year")
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="none",
+            color=c,
+            mec="black",
+            mew=0.4,
+            label="Cambodian side" if s == "cambodia" else "partner side",
+        )
+        for s, c in colors.items()
+    ]
+    axes[0, 0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig

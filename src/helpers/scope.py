@@ -1,0 +1,155 @@
+"""Notebook parameters: check them against the data and cut the dataset down to the scope asked.
+
+Every check runs before anything is written, and an error names the parameter and the values
+it allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.load import load_dataset
+from helpers.schema import DataError, Schema
+
+ALL = "all"
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is impossible; the message names it and the allowed values."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The checked parameters of one notebook run and the tables cut to them."""
+
+    data_dir: Path
+    partners: tuple[str, ...]
+    year_from: int | None
+    year_to: int | None
+    theme_kinds: tuple[str, ...]
+    include_observers: bool
+    tables: dict[str, pd.DataFrame]
+
+    @property
+    def years_label(self) -> str:
+        if self.year_from is None and self.year_to is None:
+            return "all years"
+        return f"{self.year_from}–{self.year_to}"
+
+
+def year_of(dates: pd.Series) -> pd.Series:
+    """Year of ISO dates recorded at any precision (YYYY, YYYY-MM, YYYY-MM-DD); NA if undated."""
+    return pd.to_numeric(dates.str.slice(0, 4), errors="coerce").astype("Int64")
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None or (isinstance(value, str) and value.lower() == ALL):
+        return None
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value)
+
+
+def resolve(
+    data_dir: str | Path,
+    partners: str | Iterable[str] | None = ALL,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    theme_kind: str = ALL,
+    include_observers: bool = True,
+) -> Scope:
+    """Load and validate ``data_dir``, check every parameter, and return the tables in scope."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
+    tables = load_dataset(data_dir)
+
+    known = sorted(tables["partners"].partner_id.dropna())
+    wanted = _as_list(partners)
+    if wanted is not None:
+        unknown = [p for p in wanted if p not in known]
+        if unknown or not wanted:
+            raise ParameterError(
+                f"partners: unknown value(s) {unknown or wanted!r}; allowed: {ALL!r} or a list "
+                f"of {known}"
+            )
+    chosen = tuple(wanted or known)
+
+    years = year_of(tables["events"].start_date).dropna()
+    for name, value in (("year_from", year_from), ("year_to", year_to)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ParameterError(f"{name}: {value!r} is not a whole year (or None for no limit)")
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise ParameterError(f"year_from/year_to: the range {year_from}–{year_to} is inverted")
+    if (year_from is not None or year_to is not None) and len(years):
+        lo, hi = year_from or years.min(), year_to or years.max()
+        if not ((years >= lo) & (years <= hi)).any():
+            raise ParameterError(
+                f"year_from/year_to: no dated event in {lo}–{hi}; the data cover "
+                f"{years.min()}–{years.max()}"
+            )
+
+    kinds = Schema.of(data_dir).enum("themes", "kind")
+    if theme_kind != ALL and theme_kind not in kinds:
+        raise ParameterError(f"theme_kind: {theme_kind!r} is unknown; allowed: {[ALL, *kinds]}")
+    if not isinstance(include_observers, bool):
+        raise ParameterError(f"include_observers: {include_observers!r} is not true or false")
+
+    scoped = _cut(tables, chosen, year_from, year_to, include_observers)
+    return Scope(
+        data_dir=data_dir,
+        partners=chosen,
+        year_from=year_from,
+        year_to=year_to,
+        theme_kinds=tuple(kinds if theme_kind == ALL else [theme_kind]),
+        include_observers=include_observers,
+        tables=scoped,
+    )
+
+
+def _cut(
+    tables: dict[str, pd.DataFrame],
+    partners: tuple[str, ...],
+    year_from: int | None,
+    year_to: int | None,
+    include_observers: bool,
+) -> dict[str, pd.DataFrame]:
+    """Events and agreements of the chosen partners and years, and the rows that hang on them.
+
+    With a year limit, undated events are left out (their year is unknown); without one they
+    stay in, and year-based views show them as undated.
+    """
+    out = dict(tables)
+    events = tables["events"]
+    keep = events.partner_id.isin(partners)
+    agreements = tables["agreements"]
+    keep_agreements = agreements.partner_id.isin(partners)
+    if year_from is not None or year_to is not None:
+        lo, hi = year_from or -(10**6), year_to or 10**6
+        year = year_of(events.start_date)
+        keep &= year.between(lo, hi).fillna(False).astype(bool)
+        agreement_year = year_of(agreements.date)
+        keep_agreements &= agreement_year.between(lo, hi).fillna(False).astype(bool)
+    out["events"] = events[keep].reset_index(drop=True)
+    out["agreements"] = agreements[keep_agreements].reset_index(drop=True)
+    event_ids = set(out["events"].event_id)
+    agreement_ids = set(out["agreements"].agreement_id)
+    out["participants"] = _rows_of(tables["participants"], "event_id", event_ids)
+    themes_e = _rows_of(tables["event_themes"], "event_id", event_ids)
+    themes_a = _rows_of(tables["agreement_themes"], "agreement_id", agreement_ids)
+    if not include_observers:
+        themes_e = themes_e[themes_e.voice != "observer"].reset_index(drop=True)
+        themes_a = themes_a[themes_a.voice != "observer"].reset_index(drop=True)
+    out["event_themes"], out["agreement_themes"] = themes_e, themes_a
+    return out
+
+
+def _rows_of(frame: pd.DataFrame, column: str, ids: set[str]) -> pd.DataFrame:
+    return frame[frame[column].isin(ids)].reset_index(drop=True)
+
+
+__all__ = ["ALL", "DataError", "ParameterError", "Scope", "resolve", "year_of"]
