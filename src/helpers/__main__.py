@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from helpers.schema import DataError
+from helpers.scope import ParameterError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -44,6 +45,23 @@ def cmd_codebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from helpers.report import run_report
+    from helpers.schema import PROJECT_ROOT
+
+    out = Path(args.out).resolve()
+    executed = args.notebooks_out
+    if executed is None:
+        project_figures = (PROJECT_ROOT / "figures").resolve()
+        executed = PROJECT_ROOT / "notebooks" if out == project_figures else out / "notebooks"
+    for path in run_report(args.data, out, executed, jobs=args.jobs):
+        print(f"executed {path}")
+    print(f"figures in {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir")
     p.add_argument("--check", action="store_true", help="only check that it is up to date")
     p.set_defaults(func=cmd_codebook)
+    p = sub.add_parser("report", help="run every notebook on a dataset and write the figures")
+    p.add_argument("--data", required=True, help="data directory (validated first)")
+    p.add_argument("--out", required=True, help="figure directory: OUT/<notebook>/<figure>.*")
+    p.add_argument(
+        "--notebooks-out",
+        help="where executed notebooks go (default: notebooks/ "
+        "for the project's own figures, else OUT/notebooks)",
+    )
+    p.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 
@@ -62,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except DataError as exc:
+    except (DataError, ParameterError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -253,3 +253,39 @@ def timeline_items(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     return spans(top, "event_id", "start_date"), spans(
         scope.tables["agreements"], "agreement_id", "date"
     )
+
+
+def timeline_table(events: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:
+    """The rows behind the timeline figure, events and agreements in one table."""
+    parts = []
+    for item, frame, id_column in (
+        ("event", events, "event_id"),
+        ("agreement", agreements, "agreement_id"),
+    ):
+        part = frame.rename(columns={id_column: "id"}).assign(item=item)
+        parts.append(part[["item", "id", "partner_id", "source_id", "precision", "lo", "hi"]])
+    table = pd.concat(parts, ignore_index=True)
+    for column in ("lo", "hi"):
+        table[column] = table[column].dt.strftime("%Y-%m-%d").astype("string")
+    return table.sort_values(["partner_id", "lo", "item", "id"], na_position="last").reset_index(
+        drop=True
+    )
+
+
+def theme_partners_by_year(by_year: pd.DataFrame) -> pd.DataFrame:
+    """Theme x year: how many partners raised the theme that year, and which."""
+    table = (
+        by_year.groupby(["theme_id", "kind", "label", "year"], observed=True)
+        .agg(
+            partners=("partner_id", "nunique"),
+            partner_ids=("partner_id", lambda s: ", ".join(sorted(set(s)))),
+            sources=("sources", "sum"),
+        )
+        .reset_index()
+    )
+    return table.sort_values(["kind", "theme_id", "year"], key=_undated_last).reset_index(drop=True)
+
+
+def vocabulary(scope: Scope, table: str, column: str) -> list[str]:
+    """The controlled vocabulary of a column, in the order the schema declares it."""
+    return [str(v) for v in scope.tables[table][column].cat.categories]

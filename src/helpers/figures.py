@@ -345,3 +345,138 @@ def interlocutor_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
     axes[0, 0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
+
+
+def theme_spread(table: pd.DataFrame) -> plt.Figure:
+    """Themes (rows) x years (columns): number of partners that raised the theme that year."""
+    themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
+    theme_ids = list(themes.theme_id)
+    years = _years_axis(table.year)
+    grid = np.full((len(themes), len(years)), np.nan)
+    for cell in table.itertuples():
+        grid[theme_ids.index(cell.theme_id), years.index(cell.year)] = cell.partners
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.18 * len(themes) + 1.0))
+    vmax = max(np.nanmax(grid) if len(table) else 1, 1)
+    ax.pcolormesh(
+        np.ma.masked_invalid(grid),
+        cmap=SEQUENTIAL,
+        vmin=0,
+        vmax=vmax,
+        edgecolors="#dddddd",
+        linewidth=0.4,
+    )
+    for r in range(len(themes)):
+        for c in range(len(years)):
+            if not np.isnan(grid[r, c]):
+                ax.text(
+                    c + 0.5,
+                    r + 0.5,
+                    f"{int(grid[r, c])}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if grid[r, c] / vmax > 0.6 else "black",
+                )
+    ax.set_xticks(np.arange(len(years)) + 0.5, years)
+    ax.set_yticks(
+        np.arange(len(themes)) + 0.5, [f"{t.label} ({t.kind})" for t in themes.itertuples()]
+    )
+    ax.set_xlim(0, len(years))
+    ax.set_ylim(len(themes), 0)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel("Year of the occasion (cell: number of partners raising the theme)")
+    fig.tight_layout()
+    return fig
+
+
+def agreement_timeline(table: pd.DataFrame, statuses: list[str], partners: list[str]) -> plt.Figure:
+    """Agreement records per partner (rows) and year (columns), one marker per status, sized by
+    the number of records."""
+    years = _years_axis(table.year)
+    colors = dict(zip(statuses, OKABE_ITO, strict=False))
+    markers = dict(zip(statuses, ["o", "s", "D", "^", "v", "P"], strict=False))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.45 * len(partners) + 1.2))
+    counts = (
+        table.groupby(["partner_id", "year", "status"], observed=True).size().reset_index(name="n")
+    )
+    offsets = {s: (i - (len(statuses) - 1) / 2) * 0.18 for i, s in enumerate(statuses)}
+    for row in counts.itertuples():
+        ax.scatter(
+            years.index(row.year) + offsets[row.status],
+            partners.index(row.partner_id),
+            s=30 * row.n,
+            marker=markers[row.status],
+            color=colors[row.status],
+            edgecolor="black",
+            lw=0.4,
+            zorder=3,
+        )
+        if row.n > 1:
+            ax.annotate(
+                str(row.n),
+                (years.index(row.year) + offsets[row.status], partners.index(row.partner_id)),
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                fontsize=6,
+            )
+    ax.set_xticks(range(len(years)), years)
+    ax.set_yticks(range(len(partners)), partners)
+    ax.set_xlim(-0.6, len(years) - 0.4)
+    ax.set_ylim(len(partners) - 0.5, -0.5)
+    ax.grid(axis="y", color="#eeeeee", lw=0.5)
+    ax.set_xlabel("Year of the action (signature, proposal, review)")
+    ax.set_ylabel("Partner")
+    ax.legend(
+        handles=[
+            Line2D(
+                [], [], marker=markers[s], ls="none", color=colors[s], mec="black", mew=0.4, label=s
+            )
+            for s in statuses
+        ],
+        title="Status",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
+    fig.tight_layout()
+    return fig
+
+
+def continuity_bars(table: pd.DataFrame) -> plt.Figure:
+    """Per person, the span from the first to the last year met; the label gives occasions."""
+    table = table.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.24 * len(table) + 0.9))
+    colors = {"cambodia": OKABE_ITO[0], "partner": OKABE_ITO[1]}
+    dated = table.dropna(subset=["first_year"])
+    lo = int(dated.first_year.min()) if len(dated) else 0
+    hi = int(dated.last_year.max()) if len(dated) else 1
+    for i, row in table.iterrows():
+        label = f"{row.occasions} occasion(s)"
+        if pd.isna(row.first_year):
+            ax.text(lo, i, "year unknown; " + label, va="center", fontsize=6, color="#555555")
+            continue
+        ax.plot(
+            [row.first_year - 0.3, row.last_year + 0.3],
+            [i, i],
+            lw=5,
+            color=colors[row.side],
+            solid_capstyle="butt",
+        )
+        ax.text(row.last_year + 0.45, i, label, va="center", fontsize=6)
+    ax.set_yticks(range(len(table)), list(table.name))
+    ax.set_ylim(len(table) - 0.5, -0.5)
+    ax.set_xlim(lo - 0.7, hi + 2.2)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("Years in which the person was met (first to last)")
+    ax.legend(
+        handles=[
+            Patch(color=c, label="Cambodian side" if s == "cambodia" else "partner side")
+            for s, c in colors.items()
+        ],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
+    fig.tight_layout()
+    return fig

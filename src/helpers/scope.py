@@ -61,12 +61,14 @@ def resolve(
     year_to: int | None = None,
     theme_kind: str = ALL,
     include_observers: bool = True,
+    *,
+    validate: bool = True,
 ) -> Scope:
-    """Load and validate ``data_dir``, check every parameter, and return the tables in scope."""
+    """Load (and validate) ``data_dir``, check every parameter, return the tables in scope."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
-    tables = load_dataset(data_dir)
+    tables = load_dataset(data_dir, validate=validate)
 
     known = sorted(tables["partners"].partner_id.dropna())
     wanted = _as_list(partners)

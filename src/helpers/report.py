@@ -1,0 +1,160 @@
+"""The main job: validate the data, check every notebook's parameters, execute the notebooks
+with papermill in parallel, and store normalised executed notebooks (same inputs, same bytes).
+
+Parameters come from one file, ``notebooks/report.yml``: ``defaults`` for every notebook and an
+entry per notebook for its own values. Each notebook writes its figures to
+``<out_dir>/<notebook>/``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from helpers.output import write_text_atomic
+from helpers.schema import PROJECT_ROOT, DataError
+from helpers.scope import ParameterError, resolve
+from helpers.validate import require_valid
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+PARAMETERS_FILE = NOTEBOOKS / "report.yml"
+SCOPE_PARAMETERS = ("partners", "year_from", "year_to", "theme_kind", "include_observers")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run: where it is, where its executed copy goes, and its parameters."""
+
+    source: Path
+    target: Path
+    parameters: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.source.stem
+
+
+def load_parameters(path: Path = PARAMETERS_FILE) -> tuple[dict[str, Any], dict[str, dict]]:
+    """Defaults and per-notebook parameters from the report's YAML file."""
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise DataError(f"{path}: parameter file not found") from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: not valid YAML ({exc})") from None
+    notebooks = spec.get("notebooks") or {}
+    if not isinstance(notebooks, dict):
+        raise DataError(f"{path}: 'notebooks' must map notebook names to parameters")
+    return dict(spec.get("defaults") or {}), {k: dict(v or {}) for k, v in notebooks.items()}
+
+
+def plan(
+    data_dir: Path,
+    out_dir: Path,
+    executed_dir: Path,
+    notebooks_dir: Path = NOTEBOOKS,
+    parameters_file: Path = PARAMETERS_FILE,
+) -> list[Job]:
+    """The jobs of one report, with every parameter checked against the data before any run."""
+    require_valid(data_dir)
+    defaults, per_notebook = load_parameters(parameters_file)
+    sources = sorted(notebooks_dir.glob("[0-9]*.ipynb"))
+    if not sources:
+        raise DataError(f"{notebooks_dir}: no notebooks to run")
+    unknown = sorted(set(per_notebook) - {s.stem for s in sources})
+    if unknown:
+        raise DataError(f"{parameters_file}: parameters for unknown notebook(s) {unknown}")
+    jobs = []
+    for source in sources:
+        params = {**defaults, **per_notebook.get(source.stem, {})}
+        params["data_dir"] = os.path.relpath(data_dir, notebooks_dir)
+        params["figure_dir"] = os.path.relpath(out_dir / source.stem, notebooks_dir)
+        try:
+            scope_params = {k: params[k] for k in SCOPE_PARAMETERS if k in params}
+            resolve(data_dir, **scope_params, validate=False)  # validated once above
+        except ParameterError as exc:
+            raise ParameterError(f"{source.name}: {exc}") from None
+        jobs.append(Job(source, executed_dir / source.name, params))
+    return jobs
+
+
+def normalise(path: Path, job: Job) -> str:
+    """The executed notebook without what changes from run to run (timings, paths, random ids)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    papermill = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {
+        "parameters": papermill.get("parameters", job.parameters),
+        "input_path": job.source.name,
+        "output_path": job.target.name,
+        "version": papermill.get("version"),
+    }
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+        elif not cell.get("id"):
+            cell.id = f"cell-{index}"
+    return nbformat.writes(nb) + "\n"
+
+
+def run_job(job: Job, progress: bool) -> None:
+    """Execute one notebook to a temporary file and move the normalised result into place."""
+    import papermill as pm
+
+    job.target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = job.target.with_name(f".{job.target.stem}.running.ipynb")
+    try:
+        pm.execute_notebook(
+            str(job.source),
+            str(tmp),
+            parameters=job.parameters,
+            kernel_name="python3",
+            progress_bar=progress,
+            cwd=str(job.source.parent),
+            record_timing=False,
+        )
+        write_text_atomic(job.target, normalise(tmp, job))
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def run_report(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    executed_dir: Path | str | None = None,
+    jobs: int | None = None,
+) -> list[Path]:
+    """Run every notebook; return the executed notebooks written."""
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    executed = Path(executed_dir).resolve() if executed_dir else NOTEBOOKS
+    work = plan(data_dir, out_dir, executed)
+    progress = sys.stderr.isatty()
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(work)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {job.name: pool.submit(run_job, job, progress) for job in work}
+        failures = {}
+        for name, future in futures.items():
+            try:
+                future.result()
+            except Exception as exc:  # report every failed notebook, not only the first
+                failures[name] = exc
+    if failures:
+        lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
+        raise RuntimeError(
+            f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
+        )
+    return [job.target for job in work]
