@@ -29,6 +29,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/python -m helpers codebook data --check
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -1,0 +1,170 @@
+"""Aggregations checked against counts worked out by hand from the five articles.
+
+Hand counts (see data/CODEBOOK.md for the rules):
+- China (S001): one trip to Beijing (E002) holding two meetings (E003 with the public security
+  minister, E004 with a party official): 3 events, 1 occasion, 3 documents signed, year 2019
+  inferred.
+- Timor-Leste (S000): one meeting with the ambassador (E001) and one proposed MoU, no year.
+- Vietnam: virtual talks in 2021 (S004, 1 event, 1 supplement signed); a 2023 visit (S002) with
+  two calls and a co-chaired meeting (4 events, no agreement); a 2024 visit (S003) with a call and
+  talks (3 events, the 2023 plan reviewed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import analysis
+from helpers.scope import ParameterError, resolve
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def everything():
+    return resolve(DATA)
+
+
+def row(frame: pd.DataFrame, **where) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in where.items():
+        mask &= frame[column].astype(str) == str(value)
+    assert mask.sum() == 1, (where, mask.sum())
+    return frame[mask].iloc[0]
+
+
+def test_counts_by_partner_year(everything) -> None:
+    table = analysis.counts_by_partner_year(everything)
+    expected = {
+        ("CHN", "2019"): (3, 1, 3, 1),
+        ("TLS", "undated"): (1, 1, 1, 1),
+        ("VNM", "2021"): (1, 1, 1, 1),
+        ("VNM", "2023"): (4, 1, 0, 1),
+        ("VNM", "2024"): (3, 1, 1, 1),
+    }
+    got = {
+        (r.partner_id, r.year): (r.events, r.occasions, r.agreements, r.sources)
+        for r in table.itertuples()
+    }
+    assert got == expected
+
+
+def test_date_quality(everything) -> None:
+    table = analysis.date_quality(everything)
+    got = {(r.table, r.precision, r.inferred): r.rows for r in table.itertuples()}
+    assert got == {
+        ("events", "day", True): 6,
+        ("events", "month", True): 2,
+        ("events", "year", True): 3,
+        ("events", "no date", False): 1,
+        ("agreements", "day", True): 2,
+        ("agreements", "year", True): 3,
+        ("agreements", "no date", False): 1,
+    }
+
+
+def test_theme_by_partner(everything) -> None:
+    table = analysis.theme_by_partner(everything)
+    info = row(table, partner_id="VNM", theme_id="information_sharing", voice="official")
+    assert (info.occasions, info.partner_occasions, info.sources) == (2, 3, 2)
+    assert info.share == pytest.approx(0.667)
+    border_observer = row(table, partner_id="VNM", theme_id="border_control", voice="observer")
+    assert (border_observer.occasions, border_observer.sources) == (1, 1)
+    # telecom fraud with China: raised at two meetings and in the MoU, but one occasion
+    telecom = row(table, partner_id="CHN", theme_id="telecom_fraud", voice="official")
+    assert (telecom.occasions, telecom.share) == (1, 1.0)
+    assert len(table[(table.partner_id == "TLS") & (table.theme_id == "transnational_crime")]) == 2
+
+
+def test_observers_can_be_left_out() -> None:
+    scope = resolve(DATA, include_observers=False)
+    table = analysis.theme_by_partner(scope)
+    assert set(table.voice) == {"official"}
+    by_year = analysis.theme_by_year(scope)
+    # the 2023 visit to Vietnam has only an observer's commentary on themes
+    assert by_year[(by_year.partner_id == "VNM") & (by_year.year == "2023")].empty
+
+
+def test_theme_kind_filter() -> None:
+    scope = resolve(DATA, theme_kind="crime")
+    table = analysis.theme_by_partner(scope)
+    assert set(table.kind) == {"crime"}
+    assert "information_sharing" not in set(table.theme_id)
+
+
+def test_agreement_counts(everything) -> None:
+    table = analysis.agreement_counts(everything)
+    got = {(r.partner_id, r.kind, r.status): r.agreements for r in table.itertuples()}
+    assert got == {
+        ("CHN", "mou", "signed"): 1,
+        ("CHN", "action_plan", "signed"): 1,
+        ("CHN", "agreement", "signed"): 1,
+        ("TLS", "mou", "proposed"): 1,
+        ("VNM", "cooperation_plan", "reviewed"): 1,
+        ("VNM", "supplementary_document", "signed"): 1,
+    }
+
+
+def test_interlocutors_and_continuity(everything) -> None:
+    people = analysis.interlocutors(everything)
+    to_lam = people[people.person_id == "to-lam"]
+    assert list(to_lam.year) == ["2021", "2023", "2024"]
+    continuity = analysis.continuity(everything).set_index("person_id")
+    assert continuity.loc[
+        "to-lam", ["first_year", "last_year", "years_met", "occasions"]
+    ].tolist() == [
+        2021,
+        2024,
+        3,
+        3,
+    ]
+    assert continuity.loc["sar-kheng", "partners"] == "CHN, VNM"
+    assert pd.isna(continuity.loc["ermenegildo-kupa-lopes", "first_year"])
+
+
+def test_scope_one_partner_narrow_years() -> None:
+    scope = resolve(DATA, partners=["VNM"], year_from=2023, year_to=2024)
+    assert sorted(scope.tables["events"].event_id) == [f"E{i:03d}" for i in range(5, 12)]
+    assert list(scope.tables["agreements"].agreement_id) == ["A005"]
+    assert analysis.occasion_totals(scope).to_dict() == {"VNM": 2}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"partners": ["XXX"]}, "partners: unknown value(s) ['XXX']; allowed"),
+        ({"partners": []}, "partners"),
+        (
+            {"year_from": 2025, "year_to": 2020},
+            "year_from/year_to: the range 2025–2020 is inverted",
+        ),
+        ({"year_from": 1990, "year_to": 1995}, "no dated event in 1990–1995"),
+        ({"year_from": "2020"}, "year_from: '2020' is not a whole year"),
+        (
+            {"theme_kind": "weapons"},
+            "theme_kind: 'weapons' is unknown; allowed: ['all', 'crime', 'means']",
+        ),
+        ({"include_observers": "yes"}, "include_observers"),
+    ],
+)
+def test_impossible_parameters_are_named(kwargs, fragment) -> None:
+    with pytest.raises(ParameterError) as info:
+        resolve(DATA, **kwargs)
+    assert fragment in str(info.value)
+
+
+def test_missing_data_directory(tmp_path) -> None:
+    with pytest.raises(ParameterError, match="data_dir: directory .* does not exist"):
+        resolve(tmp_path / "nowhere")
+
+
+def test_date_interval() -> None:
+    assert analysis.date_interval("2019", "year") == (
+        pd.Timestamp("2019-01-01"),
+        pd.Timestamp("2019-12-31"),
+    )
+    assert analysis.date_interval("2024-02", "month")[1] == pd.Timestamp("2024-02-29")
+    assert analysis.date_interval("2021-08-03", "day")[0] == pd.Timestamp("2021-08-03")

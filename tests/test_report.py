@@ -1,0 +1,132 @@
+"""The report runner: parameters checked before any write, other parameters re-executed,
+deterministic and atomic outputs, normalised stored notebooks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import report  # noqa: E402
+from helpers.plotting import save_figure, use_style  # noqa: E402
+from helpers.scope import ParameterError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def small_figure() -> plt.Figure:
+    use_style()
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [1, 2])
+    return fig
+
+
+def test_save_figure_is_deterministic(tmp_path) -> None:
+    table = pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})
+    save_figure(small_figure(), table, tmp_path / "one", "bars")
+    save_figure(small_figure(), table, tmp_path / "two", "bars")
+    one, two = digest(tmp_path / "one"), digest(tmp_path / "two")
+    assert sorted(one) == ["bars.csv", "bars.pdf", "bars.png", "bars.svg"]
+    assert one == two
+
+
+def test_failed_save_leaves_existing_files(tmp_path, monkeypatch) -> None:
+    table = pd.DataFrame({"x": [1]})
+    save_figure(small_figure(), table, tmp_path, "bars")
+    before = digest(tmp_path)
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError):
+        save_figure(small_figure(), pd.DataFrame({"x": [2]}), tmp_path, "bars")
+    assert digest(tmp_path) == before  # no half-written file, no stray temporary
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ({"partners": ["ZZZ"]}, "partners: unknown value(s) ['ZZZ']"),
+        ({"year_from": 2030, "year_to": 2020}, "inverted"),
+        ({"theme_kind": "weather"}, "theme_kind"),
+    ],
+)
+def test_bad_parameters_stop_before_any_write(tmp_path, override, fragment) -> None:
+    params = tmp_path / "report.yml"
+    params.write_text(json.dumps({"defaults": {}, "notebooks": {"02_themes_by_partner": override}}))
+    out, executed = tmp_path / "figures", tmp_path / "executed"
+    with pytest.raises(ParameterError, match="02_themes_by_partner") as info:
+        report.plan(DATA, out, executed, parameters_file=params)
+    assert fragment in str(info.value)
+    assert not out.exists() and not executed.exists()
+
+
+def test_unknown_data_directory_stops_the_report(tmp_path) -> None:
+    with pytest.raises(Exception, match="does not exist"):
+        report.plan(tmp_path / "nowhere", tmp_path / "f", tmp_path / "e")
+
+
+def test_notebook_reruns_with_one_partner_and_narrow_years(tmp_path) -> None:
+    params = tmp_path / "report.yml"
+    params.write_text(
+        json.dumps(
+            {
+                "defaults": {"partners": ["VNM"], "year_from": 2023, "year_to": 2024},
+                "notebooks": {},
+            }
+        )
+    )
+    jobs = report.plan(DATA, tmp_path / "figures", tmp_path / "executed", parameters_file=params)
+    job = next(j for j in jobs if j.name == "02_themes_by_partner")
+    report.run_job(job, progress=False)
+    table = pd.read_csv(tmp_path / "figures" / job.name / "themes_official_share.csv")
+    assert set(table.partner_id) == {"VNM"}
+    assert set(table.partner_occasions) == {2}  # the 2023 and 2024 visits
+    info = table[table.theme_id == "information_sharing"].iloc[0]
+    assert (info.occasions, info.share) == (1, 0.5)
+    executed = json.loads(job.target.read_text())
+    assert executed["metadata"]["papermill"]["parameters"]["partners"] == ["VNM"]
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9]*.ipynb")), ids=lambda p: p.stem)
+def test_stored_notebooks_are_normalised(path) -> None:
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert set(nb["metadata"]["papermill"]) == {
+        "parameters",
+        "input_path",
+        "output_path",
+        "version",
+    }
+    assert nb["metadata"]["papermill"]["parameters"]["data_dir"] == "../data"
+    tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
+    assert ["parameters"] in tags and ["injected-parameters"] in tags
+    for cell in nb["cells"]:
+        assert "papermill" not in cell["metadata"] and "execution" not in cell["metadata"]
+        assert not [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        assert not [o for o in cell.get("outputs", []) if o.get("name") == "stderr"]
+
+
+def test_every_notebook_has_parameters_in_report_yml() -> None:
+    defaults, per_notebook = report.load_parameters()
+    stems = {p.stem for p in NOTEBOOKS.glob("[0-9]*.ipynb")}
+    assert set(per_notebook) == stems
+    assert set(report.SCOPE_PARAMETERS) <= set(defaults)
