@@ -7,7 +7,6 @@ UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
 export PYTHONPATH :=
-export MPLBACKEND := Agg
 
 .PHONY: report test validate lint lab lock clean-venv
 

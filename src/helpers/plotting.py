@@ -51,7 +51,19 @@ METADATA = {
 
 
 def use_style() -> None:
-    """Apply the report style to matplotlib (call once at the top of a notebook)."""
+    """Apply the report style (call once at the top of a notebook).
+
+    In a notebook it also selects the inline backend, so that figures show the same way whatever
+    MPLBACKEND the kernel inherited (the stored outputs, checked by nbval, depend on it).
+    """
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks only
+        shell = None
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")
     mpl.rcParams.update(STYLE)
 
 
