@@ -29,6 +29,10 @@ def _constraint_text(field) -> str:
         parts.append(f"pattern `{c['pattern']}`")
     if "minimum" in c:
         parts.append(f"at least {c['minimum']}")
+    if "maximum" in c:
+        parts.append(f"at most {c['maximum']}")
+    if field.type == "boolean":
+        parts.append("`true`, `false`")
     if c.get("unique"):
         parts.append("unique")
     return "; ".join(parts)

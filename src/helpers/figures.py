@@ -19,6 +19,17 @@ def _years_axis(years: pd.Series) -> list[str]:
     return labels
 
 
+def _year_ticks(ax: plt.Axes, positions, years: list[str]) -> None:
+    """Year labels on the x axis, turned when there are too many to sit side by side."""
+    many = len(years) > 6
+    ax.set_xticks(positions, years, rotation=90 if many else 0)
+
+
+def _dot_area(events: int) -> float:
+    """Marker area for a count: grows with the count but stays readable for large counts."""
+    return 14 + 10 * min(events, 12)
+
+
 def counts_by_year(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
     """Two panels: occasions and agreements per year, one bar per partner."""
     years = _years_axis(table.year)
@@ -39,7 +50,7 @@ def counts_by_year(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
                 color=colors[partner],
                 label=partner,
             )
-        ax.set_xticks(x, years)
+        _year_ticks(ax, x, years)
         ax.set_title(title)
         ax.set_xlabel("Year (occasion or agreement)")
     axes[0].set_ylabel("Count")
@@ -326,7 +337,7 @@ def interlocutor_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
         ax.set_ylim(len(order) - 0.5, -0.5)
         ax.grid(axis="y", color="#eeeeee", lw=0.5)
         ax.set_title(f"with {partner}", loc="left")
-    axes[-1, 0].set_xticks(range(len(years)), years)
+    _year_ticks(axes[-1, 0], range(len(years)), years)
     axes[-1, 0].set_xlim(-0.5, len(years) - 0.5)
     axes[-1, 0].set_xlabel("Year")
     handles = [
@@ -422,7 +433,7 @@ def agreement_timeline(table: pd.DataFrame, statuses: list[str], partners: list[
                 ha="center",
                 fontsize=6,
             )
-    ax.set_xticks(range(len(years)), years)
+    _year_ticks(ax, range(len(years)), years)
     ax.set_yticks(range(len(partners)), partners)
     ax.set_xlim(-0.6, len(years) - 0.4)
     ax.set_ylim(len(partners) - 0.5, -0.5)

@@ -145,8 +145,10 @@ class SideRules(Check):
             yield error(
                 row, self.hosting, f"{self.visiting} and {self.hosting} are both {visiting!r}"
             )
-        if row[self.mode] == "virtual" and (visiting or hosting):
-            yield error(row, self.visiting, "a virtual meeting has no visiting or hosting side")
+        if row[self.mode] == "virtual":
+            for column in (self.visiting, self.hosting):
+                if row[column] is not None:
+                    yield error(row, column, "a virtual meeting has no visiting or hosting side")
 
 
 class VoiceRules(Check):

@@ -75,6 +75,27 @@ class Schema:
             ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataError(f"{self.path}: not valid JSON ({exc})") from None
+        self._check_shape()
+
+    def _check_shape(self) -> None:
+        """The descriptor is an object whose resources each have a name, a path and fields."""
+        resources = self.descriptor.get("resources") if isinstance(self.descriptor, dict) else None
+        if not isinstance(resources, list):
+            raise DataError(f"{self.path}: must be a JSON object with a list of 'resources'")
+        for i, res in enumerate(resources):
+            fields = (res.get("schema") or {}).get("fields") if isinstance(res, dict) else None
+            missing = [
+                k
+                for k in ("name", "path")
+                if not isinstance(res, dict) or not isinstance(res.get(k), str)
+            ]
+            if (
+                missing
+                or not isinstance(fields, list)
+                or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields)
+            ):
+                what = ", ".join(missing) or "schema.fields"
+                raise DataError(f"{self.path}: resource {i + 1} lacks a valid {what}")
 
     @classmethod
     def of(cls, data_dir: Path | str) -> Schema:

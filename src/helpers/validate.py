@@ -3,6 +3,7 @@ and (when the articles are at hand) the source checksums. Every problem is repor
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import warnings
 from dataclasses import dataclass
@@ -66,10 +67,14 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
             broken.add(name)
         problems += found
     problems += foreign_key_problems(data_dir, broken)
-    if not problems:
-        problems += cross_table_problems(data_dir, schema)
-    if seeds_dir is not None and not broken:
-        problems += source_file_problems(data_dir, schema, Path(seeds_dir))
+    if seeds_dir is not None and "sources" not in broken:
+        problems += checksum_problems(data_dir, schema, Path(seeds_dir))
+    if not problems:  # typed checks need tables that passed every check above
+        tables, problems = _read_typed(data_dir, schema)
+        if tables:
+            problems += cross_table_problems(tables, schema)
+            if seeds_dir is not None:
+                problems += paragraph_problems(tables, schema, Path(seeds_dir))
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
 
 
@@ -130,8 +135,12 @@ def table_problems(data_dir: Path, schema: Schema, name: str) -> list[Problem]:
         return [Problem(path.name, None, None, None, "source-error", "file is empty")]
     resource = _standalone_resource(data_dir, schema, name)
     report = resource.validate(checklist=Checklist(checks=checks_for(name)))
-    key = schema.tables[name].primary_key
-    return [_problem(path.name, e, key) for task in report.tasks for e in task.errors]
+    table = schema.tables[name]
+    return [
+        _problem(path.name, e, table.primary_key, table.fields)
+        for task in report.tasks
+        for e in task.errors
+    ]
 
 
 def foreign_key_problems(data_dir: Path, broken: set[str]) -> list[Problem]:
@@ -154,7 +163,24 @@ def foreign_key_problems(data_dir: Path, broken: set[str]) -> list[Problem]:
     return problems
 
 
-def _problem(file: str, error, primary_key: tuple[str, ...] = ()) -> Problem:
+def _read_typed(data_dir: Path, schema: Schema) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """All tables with their dtypes, or the problems that stop a table from being read."""
+    from helpers.load import read_table
+
+    tables, problems = {}, []
+    for name, table in schema.tables.items():
+        try:
+            tables[name] = read_table(data_dir, table)
+        except (ValueError, TypeError, OverflowError, pd.errors.ParserError) as exc:
+            problems.append(
+                Problem(
+                    table.path, None, None, None, "parse-error", f"cannot be read as a table: {exc}"
+                )
+            )
+    return ({} if problems else tables), problems
+
+
+def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> Problem:
     row = getattr(error, "row_number", None)
     column = getattr(error, "field_name", None) or None
     value = getattr(error, "cell", None)
@@ -162,35 +188,38 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = ()) -> Problem:
         column = ", ".join(error.field_names)
         value = ", ".join(str(c) for c in error.field_cells)
         target = error.reference_name or Path(file).stem
-        message = f"{value!r} is not a {'/'.join(error.reference_field_names)} of table {target!r}"
+        ref = "/".join(error.reference_field_names)
+        message = f"{value!r} is not among the values of {target}.{ref}"
     elif error.type == "primary-key":
         column = ", ".join(primary_key) or None
+        names = [f.name for f in fields]
+        cells = list(error.cells) + [""] * len(names)
+        value = ", ".join(cells[names.index(k)] for k in primary_key if k in names)
         message = f"duplicate key: {error.note.replace('position', 'line')}"
     elif error.type == "type-error":
         declared = error.note.split('"')[1].split("/")[0]
         message = f"not a valid {declared} value"
     elif error.type == "constraint-error":
         message = f"breaks the schema's {error.note}"
+        value = None if "required" in error.note else value
     elif error.type in ("missing-label", "extra-label", "blank-label", "duplicate-label"):
         column = getattr(error, "label", None) or column
         message = error.title.lower()
         value = None
     elif error.type in ("extra-cell", "missing-cell", "blank-row"):
+        value = None if error.type == "missing-cell" else value
         message = f"{error.title.lower()}: the row does not have one value per column"
     elif error.type == "codebook-rule" or not error.note:
         message = error.note or error.message
     else:
-        message = f"{error.title.lower()}: {error.note}"
+        message = f"{error.title.lower()}: {error.note.replace('position', 'line')}"
     return Problem(
         Path(file).name, row, column, value if value != "" else None, error.type, message
     )
 
 
-def cross_table_problems(data_dir: Path, schema: Schema) -> list[Problem]:
+def cross_table_problems(t: dict[str, pd.DataFrame], schema: Schema) -> list[Problem]:
     """Consistency across tables: sides, partners and visits agree with each other."""
-    from helpers.load import read_table
-
-    t = {name: read_table(data_dir, table) for name, table in schema.tables.items()}
     problems: list[Problem] = []
     body_partner = t["bodies"].set_index("body_id")["partner_id"]
     person_partner = t["persons"].set_index("person_id")["partner_id"]
@@ -226,36 +255,54 @@ def cross_table_problems(data_dir: Path, schema: Schema) -> list[Problem]:
                 f"body belongs to {body_partner[ev.partner_body_id]!r}, event partner is "
                 f"{ev.partner_id!r}",
             )
-        if not pd.isna(ev.parent_event_id):
-            parent = events.loc[ev.parent_event_id]
-            if parent.event_type != "visit":
-                add(
-                    "events",
-                    i,
-                    "parent_event_id",
-                    ev.parent_event_id,
-                    f"parent event is a {parent.event_type!r}, not a visit",
-                )
-            if parent.partner_id != ev.partner_id:
-                add(
-                    "events",
-                    i,
-                    "parent_event_id",
-                    ev.parent_event_id,
-                    "parent visit has another partner",
-                )
+        if pd.isna(ev.parent_event_id):
+            continue
+        parent = events.loc[ev.parent_event_id]
+        if ev.parent_event_id == ev.event_id:
+            add(
+                "events",
+                i,
+                "parent_event_id",
+                ev.parent_event_id,
+                "an event cannot be its own parent",
+            )
+        elif parent.event_type != "visit":
+            add(
+                "events",
+                i,
+                "parent_event_id",
+                ev.parent_event_id,
+                f"parent event is a {parent.event_type!r}, not a visit",
+            )
+        elif not pd.isna(parent.parent_event_id):
+            add(
+                "events",
+                i,
+                "parent_event_id",
+                ev.parent_event_id,
+                "parent visit is itself part of another event; visits do not nest",
+            )
+        if parent.partner_id != ev.partner_id:
+            add(
+                "events",
+                i,
+                "parent_event_id",
+                ev.parent_event_id,
+                "parent visit has another partner",
+            )
     for i, p in t["participants"].iterrows():
         home = person_partner[p.person_id]
         event_partner = events.loc[p.event_id, "partner_id"]
         if p.side == "cambodia" and not pd.isna(home):
             add("participants", i, "side", p.side, f"{p.person_id} serves {home!r}")
-        if p.side == "partner" and home != event_partner:
+        if p.side == "partner" and (pd.isna(home) or home != event_partner):
+            serves = "Cambodia" if pd.isna(home) else repr(home)
             add(
                 "participants",
                 i,
                 "side",
                 p.side,
-                f"{p.person_id} does not serve the event's partner {event_partner!r}",
+                f"{p.person_id} serves {serves}, not the event's partner {event_partner!r}",
             )
     for i, a in t["agreements"].iterrows():
         if not pd.isna(a.event_id) and events.loc[a.event_id, "partner_id"] != a.partner_id:
@@ -274,53 +321,71 @@ def paragraph_count(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.strip())
 
 
-def source_file_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> list[Problem]:
-    """Each cited article exists, has the recorded checksum, and has the cited paragraphs."""
-    from helpers.load import read_table
-
-    sources = read_table(data_dir, schema.table("sources"))
-    problems, paragraphs = [], {}
-    for i, src in sources.iterrows():
-        path = seeds_dir / src.file_name
-        if not path.is_file():
+def checksum_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> list[Problem]:
+    """Each article in sources.csv exists in the seeds folder and has the recorded checksum."""
+    table = schema.table("sources")
+    with open(data_dir / table.path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    problems = []
+    for line, src in enumerate(rows, start=2):
+        name, recorded = src.get("file_name") or "", src.get("sha256") or ""
+        path = seeds_dir / name
+        if not name or not path.is_file():
             problems.append(
                 Problem(
-                    "sources.csv",
-                    i + 2,
+                    table.path,
+                    line,
                     "file_name",
-                    src.file_name,
+                    name or None,
                     "source-file",
                     f"no such file in {seeds_dir}",
                 )
             )
-            continue
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != src.sha256:
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != recorded:
             problems.append(
                 Problem(
-                    "sources.csv",
-                    i + 2,
+                    table.path,
+                    line,
                     "sha256",
-                    src.sha256,
+                    recorded or None,
                     "source-file",
-                    f"checksum differs from {path.name}",
+                    f"checksum differs from {name}",
                 )
             )
-        paragraphs[src.source_id] = paragraph_count(data.decode("utf-8", errors="replace"))
-    for table in schema.tables.values():
-        if {"source_id", "paragraph"} <= set(table.field_names):
-            frame = read_table(data_dir, table)
-            for i, row in frame.iterrows():
-                limit = paragraphs.get(row.source_id)
-                if limit is not None and row.paragraph > limit:
-                    problems.append(
-                        Problem(
-                            table.path,
-                            i + 2,
-                            "paragraph",
-                            str(row.paragraph),
-                            "source-file",
-                            f"source {row.source_id} has {limit} paragraphs",
-                        )
+    return problems
+
+
+def paragraph_problems(
+    t: dict[str, pd.DataFrame], schema: Schema, seeds_dir: Path
+) -> list[Problem]:
+    """Every cited paragraph exists in its article (rows cite a source directly or via an event)."""
+    lengths = {}
+    for src in t["sources"].itertuples():
+        path = seeds_dir / src.file_name
+        lengths[src.source_id] = paragraph_count(path.read_text(encoding="utf-8", errors="replace"))
+    event_source = t["events"].set_index("event_id").source_id
+    problems = []
+    for name, table in schema.tables.items():
+        frame = t[name]
+        if "paragraph" not in frame:
+            continue
+        if "source_id" in frame:
+            sources = frame.source_id
+        elif "event_id" in frame:
+            sources = frame.event_id.map(event_source)
+        else:
+            continue
+        for i, (source, paragraph) in enumerate(zip(sources, frame.paragraph, strict=True)):
+            limit = lengths.get(source)
+            if limit is not None and paragraph > limit:
+                problems.append(
+                    Problem(
+                        table.path,
+                        i + 2,
+                        "paragraph",
+                        str(paragraph),
+                        "source-file",
+                        f"source {source} has {limit} paragraphs",
                     )
+                )
     return problems
