@@ -327,7 +327,7 @@ def interlocutor_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
             ax.scatter(
                 years.index(row.year),
                 order.index(row.person_id),
-                s=16 * row.events,
+                s=_dot_area(row.events),
                 color=colors[row.side],
                 edgecolor="black",
                 lw=0.4,
@@ -353,7 +353,21 @@ def interlocutor_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
         )
         for s, c in colors.items()
     ]
-    axes[0, 0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    handles += [
+        plt.scatter(
+            [],
+            [],
+            s=_dot_area(n),
+            color="white",
+            edgecolor="black",
+            lw=0.4,
+            label=f"{n} event{'s' if n > 1 else ''} that year",
+        )
+        for n in (1, 3)
+    ]
+    axes[0, 0].legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), labelspacing=1.0
+    )
     fig.tight_layout()
     return fig
 
@@ -388,7 +402,7 @@ def theme_spread(table: pd.DataFrame) -> plt.Figure:
                     fontsize=6,
                     color="white" if grid[r, c] / vmax > 0.6 else "black",
                 )
-    ax.set_xticks(np.arange(len(years)) + 0.5, years)
+    _year_ticks(ax, np.arange(len(years)) + 0.5, years)
     ax.set_yticks(
         np.arange(len(themes)) + 0.5, [f"{t.label} ({t.kind})" for t in themes.itertuples()]
     )
@@ -417,7 +431,7 @@ def agreement_timeline(table: pd.DataFrame, statuses: list[str], partners: list[
         ax.scatter(
             years.index(row.year) + offsets[row.status],
             partners.index(row.partner_id),
-            s=30 * row.n,
+            s=2 * _dot_area(row.n),
             marker=markers[row.status],
             color=colors[row.status],
             edgecolor="black",
