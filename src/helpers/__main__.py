@@ -62,6 +62,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_source(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from helpers.coding import register_source
+
+    data = Path(args.data)
+    templates = Path(args.templates) if args.templates else data.resolve().parent / "coding"
+    source_id, folder = register_source(args.file, data, templates)
+    print(f"registered {Path(args.file).name} as {source_id} in {data / 'sources.csv'}")
+    print(f"coding template written to {folder}")
+    return 0
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from helpers.reliability import compare
+    from helpers.validate import validate_dataset
+
+    for folder in (args.dir_a, args.dir_b):
+        problems = validate_dataset(folder)
+        if problems:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            print(f"{folder}: INVALID, fix it before comparing", file=sys.stderr)
+            return 1
+    result = compare(args.dir_a, args.dir_b)
+    with pd.option_context("display.width", 120, "display.max_rows", None):
+        print("Krippendorff's alpha (nominal) per variable:")
+        print(result.alphas.to_string(index=False))
+        print(f"\nDisagreements to reconcile ({len(result.disagreements)}):")
+        if len(result.disagreements):
+            print(result.disagreements.to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("new-source", help="register an article and write its coding template")
+    p.add_argument("file", help="the article, a UTF-8 text file")
+    p.add_argument("--data", default="data", help="data directory (default: data)")
+    p.add_argument("--templates", help="folder for templates (default: coding/ beside DATA)")
+    p.set_defaults(func=cmd_new_source)
+    p = sub.add_parser("agreement", help="intercoder reliability of two codings")
+    p.add_argument("dir_a")
+    p.add_argument("dir_b")
+    p.set_defaults(func=cmd_agreement)
     return parser
 
 

@@ -20,7 +20,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _constraint_text(field) -> str:
+def constraint_text(field) -> str:
     c = field.constraints
     parts = []
     if field.enum:
@@ -58,7 +58,7 @@ def variable_tables(schema: Schema) -> str:
         for f in table.fields:
             required = "yes" if f.required or f.name in table.primary_key else ""
             out.append(
-                f"| `{f.name}` | {f.type} | {required} | {_cell(_constraint_text(f))} "
+                f"| `{f.name}` | {f.type} | {required} | {_cell(constraint_text(f))} "
                 f"| {_cell(f.description)} |"
             )
         out.append("")

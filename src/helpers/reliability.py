@@ -1,0 +1,178 @@
+"""Intercoder reliability: Krippendorff's alpha per variable between two codings of the same
+sources, and the list of disagreements that the coders have to reconcile.
+
+Units are matched by their keys (``event_id``, ``agreement_id``): the two coders first agree on
+the units (which events and agreements a source reports), then code them independently. A unit
+that only one coder has counts as a missing value for the other.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+import pandas as pd
+
+from helpers.load import load_dataset
+from helpers.schema import DataError
+
+# variable name -> (table, key column, value column); themes are added per theme present
+CATEGORICAL = {
+    "event_type": ("events", "event_id", "event_type"),
+    "date_precision": ("events", "event_id", "date_precision"),
+    "mode": ("events", "event_id", "mode"),
+    "visiting_side": ("events", "event_id", "visiting_side"),
+    "agreement_kind": ("agreements", "agreement_id", "kind"),
+    "agreement_status": ("agreements", "agreement_id", "status"),
+}
+ABSENT = "(none)"  # a unit coded, but the variable left empty
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Alpha per variable and every disagreement, for two codings."""
+
+    alphas: pd.DataFrame
+    disagreements: pd.DataFrame
+
+
+def _unit_values(tables: dict[str, pd.DataFrame], table: str, key: str, column: str) -> pd.Series:
+    frame = tables[table]
+    values = frame[column].astype("string").fillna(ABSENT)
+    return pd.Series(values.to_numpy(), index=frame[key].astype(str), name=column)
+
+
+def _theme_presence(tables: dict[str, pd.DataFrame], theme: str) -> pd.Series:
+    events = tables["events"].event_id.astype(str)
+    links = tables["event_themes"]
+    raised = set(links[links.theme_id == theme].event_id.astype(str))
+    return pd.Series(["yes" if e in raised else "no" for e in events], index=events.to_numpy())
+
+
+def _rows(tables: dict[str, pd.DataFrame], table: str, key: str) -> dict[str, int]:
+    """CSV line of each unit (header is line 1), for pointing the coders at it."""
+    return {str(k): i + 2 for i, k in enumerate(tables[table][key])}
+
+
+def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
+    """Krippendorff's alpha (nominal) for two coders; NaN when it is undefined (no variation)."""
+    units = sorted(set(a.index) | set(b.index))
+    values = sorted(set(a) | set(b))
+    code = {v: i for i, v in enumerate(values)}
+    data = np.array(
+        [[code[s[u]] if u in s.index else np.nan for u in units] for s in (a, b)], dtype=float
+    )
+    try:
+        return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    except ValueError:  # one value only, or no unit coded by both: alpha is undefined
+        return float("nan")
+
+
+def compare(dir_a: Path | str, dir_b: Path | str) -> Comparison:
+    """Compare two valid codings of the same sources."""
+    a, b = load_dataset(dir_a), load_dataset(dir_b)
+    sources_a = set(zip(a["sources"].file_name, a["sources"].sha256, strict=True))
+    sources_b = set(zip(b["sources"].file_name, b["sources"].sha256, strict=True))
+    if sources_a != sources_b:
+        only = sorted(f for f, _ in sources_a ^ sources_b)
+        raise DataError(f"{dir_a} and {dir_b} code different sources (differing: {only})")
+    variables = {name: (spec, None) for name, spec in CATEGORICAL.items()}
+    themes = sorted(
+        set(a["event_themes"].theme_id.astype(str)) | set(b["event_themes"].theme_id.astype(str))
+    )
+    for theme in themes:
+        variables[f"theme:{theme}"] = (("events", "event_id", None), theme)
+    alpha_rows, disagreements = [], []
+    for name, ((table, key, column), theme) in variables.items():
+        if theme is None:
+            va, vb = _unit_values(a, table, key, column), _unit_values(b, table, key, column)
+        else:
+            va, vb = _theme_presence(a, theme), _theme_presence(b, theme)
+        units = sorted(set(va.index) | set(vb.index))
+        both = [u for u in units if u in va.index and u in vb.index]
+        differing = [u for u in units if va.get(u) != vb.get(u)]
+        alpha_rows.append(
+            {
+                "variable": name,
+                "alpha": round(nominal_alpha(va, vb), 3),
+                "units": len(units),
+                "coded_by_both": len(both),
+                "disagreements": len(differing),
+            }
+        )
+        rows_a, rows_b = _rows(a, table, key), _rows(b, table, key)
+        for unit in differing:
+            disagreements.append(
+                {
+                    "variable": name,
+                    "table": f"{table}.csv" if theme is None else "event_themes.csv",
+                    "unit": unit,
+                    "value_a": va.get(unit, "(unit missing)"),
+                    "value_b": vb.get(unit, "(unit missing)"),
+                    "row_a": rows_a.get(unit),
+                    "row_b": rows_b.get(unit),
+                }
+            )
+    alphas = pd.DataFrame(alpha_rows)
+    columns = ["variable", "table", "unit", "value_a", "value_b", "row_a", "row_b"]
+    found = pd.DataFrame(disagreements, columns=columns)
+    for column in ("row_a", "row_b"):
+        found[column] = found[column].astype("Int64")
+    return Comparison(alphas, found)
+
+
+def perturb(
+    source: Path | str, target: Path | str, seed: int = 20261122, rate: float = 0.2
+) -> list[str]:
+    """Write to ``target`` a copy of a coding with documented, seeded changes, as a worked
+    example of a second coder. Returns what was changed, one line per change.
+
+    With probability ``rate`` per unit: an event's type is replaced by another type of the
+    vocabulary; an event's date precision is coarsened (day -> month -> year, with the date cut
+    to match); an event-theme link is dropped; an agreement's status is replaced by another.
+    """
+    source, target = Path(source), Path(target)
+    if target.exists():
+        raise DataError(f"{target} exists already; perturb writes only to a new directory")
+    rng = random.Random(seed)
+    shutil.copytree(source, target)
+    tables = {
+        name: pd.read_csv(target / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in ("events", "event_themes", "agreements")
+    }
+    from helpers.schema import Schema
+
+    schema = Schema.of(target)
+    changes = []
+    events = tables["events"]
+    types = schema.enum("events", "event_type")
+    coarser = {"day": ("month", 7), "month": ("year", 4)}
+    parents = set(events.parent_event_id)  # a visit with meetings keeps its type
+    for i, ev in events.iterrows():
+        if ev.event_id not in parents and rng.random() < rate:
+            new = rng.choice([t for t in types if t != ev.event_type])
+            events.loc[i, "event_type"] = new
+            changes.append(f"{ev.event_id}: event_type {ev.event_type} -> {new}")
+        if ev.date_precision in coarser and ev.end_date == "" and rng.random() < rate:
+            precision, length = coarser[ev.date_precision]
+            events.loc[i, ["date_precision", "start_date"]] = [precision, ev.start_date[:length]]
+            changes.append(f"{ev.event_id}: date_precision {ev.date_precision} -> {precision}")
+    links = tables["event_themes"]
+    keep = [rng.random() >= rate for _ in range(len(links))]
+    for _, link in links[[not k for k in keep]].iterrows():
+        changes.append(f"{link.event_id}: theme {link.theme_id} ({link.voice}) dropped")
+    tables["event_themes"] = links[keep]
+    agreements = tables["agreements"]
+    statuses = schema.enum("agreements", "status")
+    for i, ag in agreements.iterrows():
+        if rng.random() < rate:
+            new = rng.choice([s for s in statuses if s != ag.status])
+            agreements.loc[i, "status"] = new
+            changes.append(f"{ag.agreement_id}: status {ag.status} -> {new}")
+    for name, frame in tables.items():
+        frame.to_csv(target / f"{name}.csv", index=False, lineterminator="\n")
+    return changes

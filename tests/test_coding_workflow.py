@@ -1,0 +1,135 @@
+"""Registering a new source, and intercoder reliability between two codings."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.coding import register_source
+from helpers.reliability import compare, nominal_alpha, perturb
+from helpers.schema import DataError
+from helpers.validate import validate_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    shutil.copytree(DATA, tmp_path / "data")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def article(tmp_path: Path) -> Path:
+    path = tmp_path / "new_article.txt"
+    path.write_text("A headline\n\nFirst paragraph.\nSecond paragraph.\n", encoding="utf-8")
+    return path
+
+
+def test_new_source_registers_and_writes_a_template(data_copy, article) -> None:
+    source_id, folder = register_source(article, data_copy, data_copy.parent / "coding")
+    assert source_id == "S005"
+    sources = pd.read_csv(data_copy / "sources.csv", dtype=str, keep_default_na=False)
+    new = sources[sources.source_id == "S005"].iloc[0]
+    assert new.file_name == "new_article.txt"
+    assert new.sha256 == hashlib.sha256(article.read_bytes()).hexdigest()
+    assert validate_dataset(data_copy) == []  # the registered row is valid as it stands
+    events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+    assert list(events.columns)[:3] == ["event_id", "source_id", "paragraph"]
+    assert events.source_id.tolist() == ["S005"]
+    guide = (folder / "README.md").read_text()
+    assert "3 paragraphs" in guide
+    assert "`visit`, `talks`, `meeting`, `courtesy_call`" in guide
+
+
+@pytest.mark.parametrize(
+    ("make_bad", "fragment"),
+    [
+        (lambda a, d: a.with_name("missing.txt"), "no such file"),
+        (lambda a, d: (a.write_bytes(b"caf\xe9"), a)[1], "not UTF-8"),
+        (lambda a, d: register_source(a, d, d.parent / "c1") and a, "already registered as S005"),
+    ],
+    ids=["missing-file", "not-utf8", "already-registered"],
+)
+def test_new_source_refuses_and_writes_nothing(data_copy, article, make_bad, fragment) -> None:
+    bad = make_bad(article, data_copy)
+    before = digest(data_copy.parent)
+    with pytest.raises(DataError, match=fragment):
+        register_source(bad, data_copy, data_copy.parent / "coding")
+    assert digest(data_copy.parent) == before
+
+
+def test_new_source_refuses_an_already_coded_article(data_copy, tmp_path) -> None:
+    known = pd.read_csv(DATA / "sources.csv").file_name.iloc[0]
+    (tmp_path / known).write_text("x", encoding="utf-8")
+    with pytest.raises(DataError, match="already registered as S000"):
+        register_source(tmp_path / known, data_copy, tmp_path / "coding")
+
+
+def test_hand_worked_alpha() -> None:
+    # Four units, nominal; coder A: a a b b, coder B: a b b b. Coincidences: o_aa = 2,
+    # o_ab = o_ba = 1, o_bb = 4; n_a = 3, n_b = 5, n = 8. D_o = 2/8; D_e = 2*3*5/(8*7) = 30/56;
+    # alpha = 1 - (2/8)/(30/56) = 1 - 112/240 = 8/15.
+    a = pd.Series(["a", "a", "b", "b"], index=["u1", "u2", "u3", "u4"])
+    b = pd.Series(["a", "b", "b", "b"], index=["u1", "u2", "u3", "u4"])
+    assert nominal_alpha(a, b) == pytest.approx(8 / 15)
+    assert nominal_alpha(a, a) == 1.0
+    assert pd.isna(nominal_alpha(a.replace("b", "a"), a.replace("b", "a")))  # no variation
+
+
+def test_identical_codings_agree_fully() -> None:
+    result = compare(DATA, DATA)
+    defined = result.alphas.dropna(subset=["alpha"])
+    assert len(defined) >= 20 and (defined.alpha == 1.0).all()
+    assert result.disagreements.empty
+
+
+def test_perturbed_coding_lists_every_change(tmp_path) -> None:
+    changes = perturb(DATA, tmp_path / "b", seed=3, rate=0.3)
+    assert changes and validate_dataset(tmp_path / "b") == []
+    result = compare(DATA, tmp_path / "b")
+    units = {(row.unit, row.variable.split(":")[0]) for row in result.disagreements.itertuples()}
+    for change in changes:
+        unit = change.split(":")[0]
+        assert any(u == unit for u, _ in units), change
+    assert (result.alphas.dropna().alpha < 1).any()
+    assert result.disagreements.row_a.notna().all()
+
+
+def test_agreement_refuses_different_sources(data_copy, article) -> None:
+    register_source(article, data_copy, data_copy.parent / "coding")
+    with pytest.raises(DataError, match="code different sources"):
+        compare(DATA, data_copy)
+
+
+def test_agreement_command(tmp_path, data_copy) -> None:
+    perturb(DATA, tmp_path / "b", seed=1)
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Krippendorff's alpha" in run.stdout and "Disagreements to reconcile" in run.stdout
+    (data_copy / "events.csv").write_text("broken\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(data_copy)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1 and "INVALID" in run.stderr
