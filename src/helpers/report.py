@@ -126,6 +126,11 @@ def run_job(job: Job, progress: bool) -> None:
             progress_bar=progress,
             cwd=str(job.source.parent),
             record_timing=False,
+            # Stop the kernel at once when the notebook is done: ipykernel's graceful shutdown
+            # sometimes deadlocks (its control thread flushes stdout after the IOPub thread has
+            # closed) until jupyter_client terminates it 2.5 s later. Every output has arrived
+            # by then, so nothing is lost.
+            shutdown_kernel="immediate",
         )
         write_text_atomic(job.target, normalise(tmp, job))
     finally:
