@@ -59,6 +59,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     for path in run_report(args.data, out, executed, jobs=args.jobs):
         print(f"executed {path}")
     print(f"figures in {out}")
+    from helpers.site import build_site
+
+    site = PROJECT_ROOT / "site" if Path(executed) == PROJECT_ROOT / "notebooks" else out / "site"
+    print(f"site: {build_site(Path(executed), out, Path(args.data), site)}")
     return 0
 
 
