@@ -8,6 +8,7 @@ number of sources behind it, so that readers can see how thin each cell is.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers.scope import Scope, year_of
@@ -17,11 +18,16 @@ UNDATED = "undated"
 
 def occasions(events: pd.DataFrame) -> pd.DataFrame:
     """One row per event with its occasion (the parent visit, or itself) and occasion year."""
-    out = events[["event_id", "partner_id", "source_id", "event_type", "parent_event_id"]].copy()
-    out["occasion_id"] = events.parent_event_id.fillna(events.event_id)
-    start = events.set_index("event_id").start_date
-    out["year"] = year_of(out.occasion_id.map(start).astype("string"))
-    return out.drop(columns="parent_event_id")
+    out = events[["event_id", "partner_id", "source_id", "event_type"]].copy()
+    has_parent = events.parent_event_id.notna().to_numpy()
+    out["occasion_id"] = events.parent_event_id.where(has_parent, events.event_id)
+    years = year_of(events.start_date)
+    if has_parent.any():  # a meeting takes the year of the visit it belongs to
+        parents = pd.Index(events.event_id).get_indexer(events.parent_event_id[has_parent])
+        years = years.copy()
+        years[has_parent] = years.to_numpy()[parents]
+    out["year"] = years
+    return out
 
 
 def year_label(years: pd.Series) -> pd.Series:
@@ -29,26 +35,39 @@ def year_label(years: pd.Series) -> pd.Series:
     return years.astype("string").fillna(UNDATED)
 
 
+def _distinct(frame: pd.DataFrame, keys: list[str], column: str, name: str) -> pd.Series:
+    """Number of distinct ``column`` values per group (faster than groupby().nunique())."""
+    unique = frame[[*keys, column]].drop_duplicates()
+    return unique.groupby(keys, observed=True, dropna=False).size().rename(name)
+
+
 def counts_by_partner_year(scope: Scope) -> pd.DataFrame:
     """Events, occasions and agreements per partner and year (undated ones in their own row)."""
     ev = occasions(scope.tables["events"])
-    ev["year"] = year_label(ev.year)
-    ag = scope.tables["agreements"].assign(
-        year=year_label(year_of(scope.tables["agreements"].date))
+    ag = scope.tables["agreements"]
+    ag = pd.DataFrame(
+        {
+            "partner_id": ag.partner_id,
+            "year": year_of(ag.date),
+            "agreement_id": ag.agreement_id,
+            "source_id": ag.source_id,
+        }
     )
+    keys = ["partner_id", "year"]
     parts = [
-        ev.groupby(["partner_id", "year"]).event_id.nunique().rename("events"),
-        ev.groupby(["partner_id", "year"]).occasion_id.nunique().rename("occasions"),
-        ag.groupby(["partner_id", "year"]).agreement_id.nunique().rename("agreements"),
-        pd.concat(
-            [ev[["partner_id", "year", "source_id"]], ag[["partner_id", "year", "source_id"]]]
-        )
-        .groupby(["partner_id", "year"])
-        .source_id.nunique()
-        .rename("sources"),
+        ev.groupby(keys, dropna=False).size().rename("events"),
+        _distinct(ev, keys, "occasion_id", "occasions"),
+        ag.groupby(keys, dropna=False).size().rename("agreements"),
+        _distinct(
+            pd.concat([ev[[*keys, "source_id"]], ag[[*keys, "source_id"]]]),
+            keys,
+            "source_id",
+            "sources",
+        ),
     ]
     table = pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
     table["partner_id"] = table.partner_id.astype("string")
+    table["year"] = year_label(table.year)
     return table.sort_values(["partner_id", "year"], key=_undated_last).reset_index(drop=True)
 
 
@@ -89,62 +108,108 @@ def theme_links(scope: Scope) -> pd.DataFrame:
     Columns: occasion_id, partner_id, year, theme_id, kind, label, voice, source_id.
     """
     t = scope.tables
-    occ = occasions(t["events"]).set_index("event_id")
-    from_events = t["event_themes"].merge(
-        occ[["occasion_id", "partner_id", "year"]], left_on="event_id", right_index=True
+    occ = occasions(t["events"])
+    at_event = pd.Index(occ.event_id).get_indexer(t["event_themes"].event_id)
+    from_events = pd.DataFrame(
+        {
+            "occasion_id": occ.occasion_id.to_numpy()[at_event],
+            "partner_id": occ.partner_id.to_numpy()[at_event],
+            "year": occ.year.to_numpy()[at_event],
+            "theme_id": t["event_themes"].theme_id.to_numpy(),
+            "voice": t["event_themes"].voice.to_numpy(),
+            "source_id": t["event_themes"].source_id.to_numpy(),
+        }
     )
-    agreements = t["agreements"].set_index("agreement_id")
-    from_agreements = t["agreement_themes"].copy()
-    event_of = from_agreements.agreement_id.map(agreements.event_id)
-    from_agreements["occasion_id"] = event_of.map(occ.occasion_id).fillna(
-        from_agreements.agreement_id
+    agreements = t["agreements"]
+    links = t["agreement_themes"]
+    at_agreement = pd.Index(agreements.agreement_id).get_indexer(links.agreement_id)
+    agreement_event = pd.Index(occ.event_id).get_indexer(
+        agreements.event_id.to_numpy()[at_agreement]
     )
-    from_agreements["partner_id"] = from_agreements.agreement_id.map(agreements.partner_id)
-    from_agreements["year"] = year_of(from_agreements.agreement_id.map(agreements.date))
-    columns = ["occasion_id", "partner_id", "year", "theme_id", "voice", "source_id"]
-    links = pd.concat([from_events[columns], from_agreements[columns]], ignore_index=True)
-    themes = t["themes"].set_index("theme_id")
-    links["kind"] = links.theme_id.map(themes.kind).astype("string")
-    links["label"] = links.theme_id.map(themes.label).astype("string")
-    links = links[links.kind.isin(scope.theme_kinds)]
-    for column in ("occasion_id", "partner_id", "theme_id", "voice", "source_id"):
-        links[column] = links[column].astype("string")
-    return links.reset_index(drop=True)
+    occasion = np.where(
+        agreement_event >= 0,
+        occ.occasion_id.to_numpy()[np.maximum(agreement_event, 0)],
+        links.agreement_id.to_numpy(),
+    )
+    from_agreements = pd.DataFrame(
+        {
+            "occasion_id": occasion,
+            "partner_id": agreements.partner_id.to_numpy()[at_agreement],
+            "year": year_of(agreements.date).to_numpy()[at_agreement],
+            "theme_id": links.theme_id.to_numpy(),
+            "voice": links.voice.to_numpy(),
+            "source_id": links.source_id.to_numpy(),
+        }
+    )
+    combined = pd.concat([from_events, from_agreements], ignore_index=True)
+    themes = t["themes"]
+    at_theme = pd.Index(themes.theme_id).get_indexer(combined.theme_id)
+    combined["kind"] = themes.kind.astype(str).to_numpy()[at_theme]
+    combined["label"] = themes.label.astype(str).to_numpy()[at_theme]
+    combined = combined[combined.kind.isin(scope.theme_kinds).to_numpy()]
+    combined["year"] = combined.year.astype("Int64")
+    return combined.reset_index(drop=True)
 
 
 def occasion_totals(scope: Scope) -> pd.Series:
     """Number of occasions per partner in scope (the denominator of theme shares)."""
     occ = occasions(scope.tables["events"])
-    totals = occ.groupby("partner_id", observed=True).occasion_id.nunique()
+    totals = _distinct(occ, ["partner_id"], "occasion_id", "occasions")
     totals.index = totals.index.astype("string")
     return totals.reindex(list(scope.partners), fill_value=0)
 
 
+def _theme_counts(links: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Occasions and sources per group of theme links, labels carried along."""
+    table = pd.concat(
+        [
+            _distinct(links, keys, "occasion_id", "occasions"),
+            _distinct(links, keys, "source_id", "sources"),
+        ],
+        axis=1,
+    ).reset_index()
+    labels = links.drop_duplicates("theme_id").set_index("theme_id")[["kind", "label"]]
+    table = table.join(labels, on="theme_id")
+    for column in ("partner_id", "theme_id", "voice", "kind", "label"):
+        if column in table:
+            table[column] = table[column].astype("string")
+    return table
+
+
 def theme_by_partner(scope: Scope) -> pd.DataFrame:
     """Partner x theme x voice: occasions raising the theme, their share, and sources behind it."""
-    links = theme_links(scope)
-    keys = ["partner_id", "theme_id", "kind", "label", "voice"]
-    table = (
-        links.groupby(keys, observed=True)
-        .agg(occasions=("occasion_id", "nunique"), sources=("source_id", "nunique"))
-        .reset_index()
-    )
+    table = _theme_counts(theme_links(scope), ["partner_id", "theme_id", "voice"])
     totals = occasion_totals(scope)
     table["partner_occasions"] = table.partner_id.map(totals).astype(int)
     table["share"] = (table.occasions / table.partner_occasions).round(3)
-    return table.sort_values(["kind", "theme_id", "partner_id", "voice"]).reset_index(drop=True)
+    columns = [
+        "partner_id",
+        "theme_id",
+        "kind",
+        "label",
+        "voice",
+        "occasions",
+        "sources",
+        "partner_occasions",
+        "share",
+    ]
+    return (
+        table[columns]
+        .sort_values(["kind", "theme_id", "partner_id", "voice"])
+        .reset_index(drop=True)
+    )
 
 
 def theme_by_year(scope: Scope) -> pd.DataFrame:
     """Partner x year x theme: occasions raising the theme (any voice in scope) and sources."""
-    links = theme_links(scope)
-    links["year"] = year_label(links.year)
-    table = (
-        links.groupby(["partner_id", "year", "theme_id", "kind", "label"], observed=True)
-        .agg(occasions=("occasion_id", "nunique"), sources=("source_id", "nunique"))
-        .reset_index()
+    table = _theme_counts(theme_links(scope), ["partner_id", "year", "theme_id"])
+    table["year"] = year_label(table.year)
+    columns = ["partner_id", "year", "theme_id", "kind", "label", "occasions", "sources"]
+    return (
+        table[columns]
+        .sort_values(["kind", "theme_id", "partner_id", "year"])
+        .reset_index(drop=True)
     )
-    return table.sort_values(["kind", "theme_id", "partner_id", "year"]).reset_index(drop=True)
 
 
 def agreements_table(scope: Scope) -> pd.DataFrame:
@@ -169,26 +234,34 @@ def agreement_counts(scope: Scope) -> pd.DataFrame:
 
 
 def interlocutors(scope: Scope) -> pd.DataFrame:
-    """Person x partner x year: events attended, with the person's side and title(s) as stated."""
+    """Person x partner x year: events and occasions attended, with the person's side."""
     t = scope.tables
-    occ = occasions(t["events"]).set_index("event_id")
-    part = t["participants"].merge(
-        occ[["partner_id", "year", "occasion_id", "source_id"]],
-        left_on="event_id",
-        right_index=True,
+    occ = occasions(t["events"])
+    part = t["participants"]
+    at_event = pd.Index(occ.event_id).get_indexer(part.event_id)
+    people = t["persons"].set_index("person_id").name
+    frame = pd.DataFrame(
+        {
+            "side": part.side.astype("string").to_numpy(),
+            "partner_id": occ.partner_id.to_numpy()[at_event],
+            "person_id": part.person_id.to_numpy(),
+            "year": occ.year.to_numpy()[at_event],
+            "event_id": part.event_id.to_numpy(),
+            "occasion_id": occ.occasion_id.to_numpy()[at_event],
+            "source_id": occ.source_id.to_numpy()[at_event],
+        }
     )
-    part = part.merge(t["persons"][["person_id", "name"]], on="person_id")
-    part["year"] = year_label(part.year)
-    table = (
-        part.groupby(["side", "partner_id", "person_id", "name", "year"], observed=True)
-        .agg(
-            events=("event_id", "nunique"),
-            occasions=("occasion_id", "nunique"),
-            sources=("source_id", "nunique"),
-            titles=("title_as_stated", lambda s: "; ".join(sorted(set(s.dropna())))),
-        )
-        .reset_index()
-    )
+    keys = ["side", "partner_id", "person_id", "year"]
+    table = pd.concat(
+        [
+            frame.groupby(keys, dropna=False).size().rename("events"),
+            _distinct(frame, keys, "occasion_id", "occasions"),
+            _distinct(frame, keys, "source_id", "sources"),
+        ],
+        axis=1,
+    ).reset_index()
+    table.insert(3, "name", table.person_id.map(people))
+    table["year"] = year_label(table.year.astype("Int64"))
     for column in ("side", "partner_id", "person_id", "name"):
         table[column] = table[column].astype("string")
     return table.sort_values(
@@ -197,59 +270,67 @@ def interlocutors(scope: Scope) -> pd.DataFrame:
 
 
 def continuity(scope: Scope) -> pd.DataFrame:
-    """Per person: first and last dated year met, years met, occasions, and partners met."""
+    """Per person: first and last dated year met, years met, occasions, partners met, and the
+    titles the sources give the person."""
     inter = interlocutors(scope)
     dated = inter[inter.year != UNDATED].assign(year=lambda d: d.year.astype(int))
-    rows = []
-    for (side, person, name), group in inter.groupby(["side", "person_id", "name"], observed=True):
-        years = dated[dated.person_id == person].year
-        rows.append(
-            {
-                "side": side,
-                "person_id": person,
-                "name": name,
-                "first_year": int(years.min()) if len(years) else pd.NA,
-                "last_year": int(years.max()) if len(years) else pd.NA,
-                "years_met": int(years.nunique()),
-                "occasions": int(group.occasions.sum()),
-                "partners": ", ".join(sorted(group.partner_id.unique())),
-            }
-        )
-    table = pd.DataFrame(rows)
+    keys = ["side", "person_id", "name"]
+    by_person = inter.groupby(keys, observed=True)
+    table = pd.concat(
+        [
+            dated.groupby(keys).year.min().rename("first_year"),
+            dated.groupby(keys).year.max().rename("last_year"),
+            dated.groupby(keys).year.nunique().rename("years_met"),
+            by_person.occasions.sum().rename("occasions"),
+            by_person.partner_id.agg(lambda s: ", ".join(sorted(set(s)))).rename("partners"),
+        ],
+        axis=1,
+    ).reset_index()
+    part = scope.tables["participants"][["person_id", "title_as_stated"]].dropna().drop_duplicates()
+    titles = part.groupby("person_id").title_as_stated.agg(lambda s: "; ".join(sorted(s)))
+    table["titles"] = table.person_id.map(titles).fillna("").astype("string")
     table["first_year"] = table.first_year.astype("Int64")
     table["last_year"] = table.last_year.astype("Int64")
+    table["years_met"] = table.years_met.fillna(0).astype(int)
     return table.sort_values(["side", "first_year", "person_id"]).reset_index(drop=True)
 
 
 def date_interval(date: str | None, precision: str | None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The span a partial date leaves open: a day, a whole month or a whole year (NaT if none)."""
-    if date is None or pd.isna(date):
-        return pd.NaT, pd.NaT
-    start = pd.Timestamp(
-        date if precision == "day" else f"{date}-01" if precision == "month" else f"{date}-01-01"
+    lo, hi = date_intervals(
+        pd.Series([date], dtype="string"), pd.Series([precision], dtype="string")
     )
-    if precision == "day":
-        return start, start
-    step = pd.DateOffset(months=1) if precision == "month" else pd.DateOffset(years=1)
-    return start, start + step - pd.Timedelta(days=1)
+    return lo.iloc[0], hi.iloc[0]
+
+
+def date_intervals(dates: pd.Series, precision: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Vectorised ``date_interval``: first and last day each partial date leaves open."""
+    dates = dates.astype("string").reset_index(drop=True)
+    precision = precision.astype("string").reset_index(drop=True)
+    padded = dates.where(precision != "month", dates + "-01").where(
+        precision != "year", dates + "-01-01"
+    )
+    lo = pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce")
+    hi = lo.copy()
+    month = (precision == "month").fillna(False).to_numpy()
+    year = (precision == "year").fillna(False).to_numpy()
+    hi[month] = lo[month] + pd.offsets.MonthEnd(0)
+    hi[year] = lo[year] + pd.offsets.YearEnd(0)
+    return lo, hi
 
 
 def timeline_items(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Top-level events and agreements with the span their dates leave open (lo, hi)."""
 
     def spans(frame: pd.DataFrame, id_column: str, date_column: str) -> pd.DataFrame:
-        out = frame[[id_column, "partner_id", "source_id"]].copy()
-        out["precision"] = frame.date_precision.astype("string")
-        intervals = [
-            date_interval(d, p) for d, p in zip(frame[date_column], out.precision, strict=True)
-        ]
-        out["lo"] = pd.to_datetime([i[0] for i in intervals])
-        out["hi"] = pd.to_datetime([i[1] for i in intervals])
+        out = frame[[id_column, "partner_id", "source_id"]].reset_index(drop=True)
+        out["precision"] = frame.date_precision.astype("string").reset_index(drop=True)
+        out["lo"], out["hi"] = date_intervals(frame[date_column], out.precision)
         out["partner_id"] = out.partner_id.astype("string")
-        return out.reset_index(drop=True)
+        return out
 
     events = scope.tables["events"]
-    top = events[events.parent_event_id.isna()]
+    top = events[events.parent_event_id.isna().to_numpy()]
     return spans(top, "event_id", "start_date"), spans(
         scope.tables["agreements"], "agreement_id", "date"
     )
