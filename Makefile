@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export PYTHONPATH :=
 
-.PHONY: report test validate lint lab lock clean-venv
+.PHONY: report test validate lint lab lock clean-venv bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -46,3 +46,7 @@ lock: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Speed and scale, printed with their targets (takes a few minutes).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py

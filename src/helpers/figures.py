@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_rgba_array
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -67,30 +68,32 @@ def timeline(events: pd.DataFrame, agreements: pd.DataFrame, partners: list[str]
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.55 * len(partners) + 1.1))
     rows = {p: i for i, p in enumerate(partners)}
     for frame, offset, marker in ((events, 0.12, "o"), (agreements, -0.12, "D")):
-        for item in frame.itertuples():
-            if pd.isna(item.lo):
-                continue
-            y = rows[item.partner_id] + offset
-            if item.precision == "day":
-                ax.plot(
-                    item.lo,
-                    y,
-                    marker=marker,
-                    ms=4,
-                    color=colors[item.partner_id],
-                    mec="black",
-                    mew=0.4,
-                    ls="none",
-                )
-            else:
-                ax.plot(
-                    [item.lo, item.hi],
-                    [y, y],
-                    lw=4,
-                    alpha=0.45,
-                    color=colors[item.partner_id],
-                    solid_capstyle="butt",
-                )
+        # one mark per partner and span: identical spans would only overdraw each other
+        dated = frame[frame.lo.notna().to_numpy()].drop_duplicates(
+            ["partner_id", "precision", "lo", "hi"]
+        )
+        row = dated.partner_id.map(rows).to_numpy(dtype=int)
+        y = row + offset
+        color = to_rgba_array([colors[p] for p in partners])[row]
+        day = (dated.precision == "day").fillna(False).to_numpy()
+        ax.hlines(
+            y[~day],
+            dated.lo.to_numpy()[~day],
+            dated.hi.to_numpy()[~day],
+            colors=color[~day],
+            lw=4,
+            alpha=0.45,
+        )
+        ax.scatter(
+            dated.lo.to_numpy()[day],
+            y[day],
+            marker=marker,
+            s=16,
+            c=color[day],
+            edgecolors="black",
+            linewidths=0.4,
+            zorder=3,
+        )
     ax.set_yticks(range(len(partners)), partners)
     ax.set_ylim(-0.6, len(partners) - 0.4)
     ax.invert_yaxis()
@@ -170,15 +173,16 @@ def theme_heatmap(
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.2 * len(themes) + 1.0))
     grid = np.full((len(themes), len(partners)), np.nan)
+    cells = {(row.theme_id, row.partner_id): row for row in table.itertuples()}
     for r, theme in enumerate(themes.theme_id):
         for c, partner in enumerate(partners):
-            cell = table[(table.theme_id == theme) & (table.partner_id == partner)]
-            if len(cell):
-                grid[r, c] = cell[value].iloc[0]
+            cell = cells.get((theme, partner))
+            if cell is not None:
+                grid[r, c] = getattr(cell, value)
                 ax.text(
                     c,
                     r,
-                    f"{cell.occasions.iloc[0]}/{cell.partner_occasions.iloc[0]}",
+                    f"{cell.occasions}/{cell.partner_occasions}",
                     ha="center",
                     va="center",
                     fontsize=6,

@@ -1,0 +1,267 @@
+"""Measured speed and scale, printed side by side with their targets (`make bench`).
+
+Prints: the kernel floor (a plain `python -c pass`, one papermill run of a one-cell notebook,
+and how often papermill's kernel shutdown stalls with and without the report's immediate
+shutdown); the full report's wall time against its target; each notebook under papermill
+against the same code run as a plain script; every aggregation and plotting helper on synthetic
+tables of 10,000, 100,000 and 1,000,000 events (seconds and peak memory); and setting up the
+environment from an empty .venv with a warm package cache.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic_tables import synthetic_scope  # noqa: E402
+
+from helpers import analysis, figures  # noqa: E402
+from helpers.schema import PROJECT_ROOT  # noqa: E402
+
+CORES = os.cpu_count() or 1
+PY = sys.executable
+QUICK = "--quick" in sys.argv
+
+
+def timed(cmd: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - start
+
+
+def one_cell_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / "one_cell.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def papermill_once(notebook: Path, output: Path, shutdown: str) -> float:
+    code = (
+        "import papermill as pm, sys; pm.execute_notebook(sys.argv[1], sys.argv[2], "
+        f"progress_bar=False, kernel_name='python3', shutdown_kernel='{shutdown}')"
+    )
+    return timed([PY, "-c", code, str(notebook), str(output)])
+
+
+def section(title: str) -> None:
+    print(f"\n== {title}")
+
+
+def kernel_floor(work: Path) -> float:
+    section("Kernel floor")
+    runs = 3 if QUICK else 10
+    plain = statistics.median(timed([PY, "-c", "pass"]) for _ in range(5))
+    notebook = one_cell_notebook(work)
+    immediate = [papermill_once(notebook, work / "out.ipynb", "immediate") for _ in range(runs)]
+    graceful = [papermill_once(notebook, work / "out.ipynb", "graceful") for _ in range(runs)]
+    floor = statistics.median(immediate)
+    print(f"python -c pass                      {plain:6.2f} s (median of 5)")
+    print(
+        f"papermill, one-cell notebook        {floor:6.2f} s (median of {runs}, immediate shutdown)"
+    )
+    for name, times in (("graceful", graceful), ("immediate", immediate)):
+        stalls = sum(t > floor + 2.0 for t in times)
+        print(
+            f"  shutdown={name:9s} runs: {runs}, stalled (> floor + 2 s): {stalls}, "
+            f"max {max(times):.2f} s"
+        )
+    return floor
+
+
+def full_report(work: Path, floor: float) -> None:
+    section("Full report")
+    notebooks = sorted((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    seconds = timed(
+        [
+            PY,
+            "-m",
+            "helpers",
+            "report",
+            "--data",
+            str(PROJECT_ROOT / "data"),
+            "--out",
+            str(work / "report"),
+        ],
+        cwd=PROJECT_ROOT,
+    )
+    target = 1.5 * len(notebooks) * floor / CORES
+    verdict = "met" if seconds <= target else "MISSED"
+    print(
+        f"make report equivalent ({len(notebooks)} notebooks, {CORES} cores): {seconds:6.2f} s; "
+        f"target <= 1.5 x {len(notebooks)} x {floor:.2f} / {CORES} = {target:.2f} s: {verdict}"
+    )
+    print(f"  ratio to the kernel floor per core: {seconds / (len(notebooks) * floor / CORES):.2f}")
+
+
+def notebook_as_script(notebook: Path, figure_dir: Path) -> str:
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
+    code = "\n\n".join(cells)
+    return code.replace('figure_dir = "../figures/', f'figure_dir = "{figure_dir}/')
+
+
+def per_notebook(work: Path) -> None:
+    section("Each notebook: papermill against the same code as a plain script")
+    print(f"{'notebook':28s} {'papermill':>10s} {'script':>8s} {'ratio':>6s}")
+    for notebook in sorted((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb")):
+        out = work / f"{notebook.stem}.ipynb"
+        params = json.dumps({"figure_dir": str(work / "pm" / notebook.stem)})
+        code = (
+            "import papermill as pm, sys, json; pm.execute_notebook(sys.argv[1], sys.argv[2], "
+            "parameters=json.loads(sys.argv[3]), progress_bar=False, kernel_name='python3', "
+            "shutdown_kernel='immediate', cwd=sys.argv[4])"
+        )
+        pm_seconds = timed([PY, "-c", code, str(notebook), str(out), params, str(notebook.parent)])
+        script = work / f"{notebook.stem}.py"
+        script.write_text(notebook_as_script(notebook, work / "script"), encoding="utf-8")
+        env = {**os.environ, "MPLBACKEND": "Agg"}
+        script_seconds = timed([PY, str(script)], cwd=notebook.parent, env=env)
+        print(
+            f"{notebook.stem:28s} {pm_seconds:9.2f}s {script_seconds:7.2f}s "
+            f"{pm_seconds / script_seconds:6.2f}"
+        )
+
+
+AGGREGATIONS = [
+    ("counts_by_partner_year", analysis.counts_by_partner_year),
+    ("date_quality", analysis.date_quality),
+    ("theme_by_partner", analysis.theme_by_partner),
+    ("theme_by_year", analysis.theme_by_year),
+    ("agreement_counts", analysis.agreement_counts),
+    ("interlocutors", analysis.interlocutors),
+    ("continuity", analysis.continuity),
+    ("timeline_items", analysis.timeline_items),
+]
+PLOTS = [
+    (
+        "figures.counts_by_year",
+        lambda s, t: figures.counts_by_year(t["counts_by_partner_year"], list(s.partners)),
+    ),
+    ("figures.date_quality", lambda s, t: figures.date_quality(t["date_quality"])),
+    (
+        "figures.theme_heatmap",
+        lambda s, t: figures.theme_heatmap(t["theme_by_partner"], list(s.partners)),
+    ),
+    (
+        "figures.theme_year_grid",
+        lambda s, t: figures.theme_year_grid(t["theme_by_year"], list(s.partners)),
+    ),
+    ("figures.timeline", lambda s, t: figures.timeline(*t["timeline_items"], list(s.partners))),
+]
+
+
+def measure(function, *args):
+    """Seconds of an untraced call, and peak memory of a second, traced call (tracemalloc
+    slows pandas down several times, so time and memory are measured apart)."""
+    gc.collect()
+    start = time.perf_counter()
+    result = function(*args)
+    seconds = time.perf_counter() - start
+    if isinstance(result, plt.Figure):
+        plt.close(result)
+    gc.collect()
+    tracemalloc.start()
+    again = function(*args)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    if isinstance(again, plt.Figure):
+        plt.close(again)
+    return result, seconds, peak
+
+
+def helpers_at_scale() -> None:
+    section("Helpers on synthetic tables (target at 1,000,000 events: <= 1 s and <= 1 GiB each)")
+    sizes = [10_000, 100_000] if QUICK else [10_000, 100_000, 1_000_000]
+    rows: dict[str, list[tuple[float, int]]] = {}
+    for n in sizes:
+        scope = synthetic_scope(n)
+        tables = {}
+        for name, function in AGGREGATIONS:
+            tables[name], seconds, peak = measure(function, scope)
+            rows.setdefault(name, []).append((seconds, peak))
+        for name, plot in PLOTS:
+            _, seconds, peak = measure(plot, scope, tables)
+            rows.setdefault(name, []).append((seconds, peak))
+        del scope, tables
+    header = "".join(f"{n:>22,d}" for n in sizes)
+    print(f"{'helper':26s}{header}   growth x10->x100   at 1M")
+    for name, values in rows.items():
+        cells = "".join(f"{s:9.3f}s {p / 2**20:8.1f}MiB" for s, p in values)
+        growth = " ".join(
+            f"{values[i + 1][0] / max(values[i][0], 1e-9):5.1f}" for i in range(len(values) - 1)
+        )
+        verdict = ""
+        if len(values) == 3:
+            ok = values[2][0] <= 1.0 and values[2][1] <= 2**30
+            verdict = "met" if ok else "MISSED"
+        print(f"{name:26s}{cells}   {growth:16s} {verdict}")
+
+
+def setup_time(work: Path) -> None:
+    section("Set-up from an empty .venv (warm package cache)")
+    venv = work / "venv"
+    uv = Path(PY).parent / "uv"
+    start = time.perf_counter()
+    subprocess.run(["python3.11", "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [
+            str(uv),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv / "bin" / "python"),
+            "--compile-bytecode",
+            "--require-hashes",
+            "-r",
+            str(PROJECT_ROOT / "requirements.lock"),
+        ],
+        check=True,
+    )
+    seconds = time.perf_counter() - start
+    print(
+        f"venv + locked packages with bytecode: {seconds:6.2f} s (target < 15 s): "
+        f"{'met' if seconds < 15 else 'MISSED'}"
+    )
+
+
+def main() -> None:
+    print(f"machine: {CORES} cores, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        floor = kernel_floor(work)
+        full_report(work, floor)
+        per_notebook(work)
+        helpers_at_scale()
+        setup_time(work)
+    shutil.rmtree(PROJECT_ROOT / "benchmarks" / "__pycache__", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
