@@ -76,6 +76,7 @@ def plan(
         params = {**defaults, **per_notebook.get(source.stem, {})}
         params["data_dir"] = os.path.relpath(data_dir, notebooks_dir)
         params["figure_dir"] = os.path.relpath(out_dir / source.stem, notebooks_dir)
+        params["validate_data"] = False  # validated once, above
         try:
             scope_params = {k: params[k] for k in SCOPE_PARAMETERS if k in params}
             resolve(data_dir, **scope_params, validate=False)  # validated once above
