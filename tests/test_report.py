@@ -3,7 +3,6 @@ deterministic and atomic outputs, normalised stored notebooks."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from filetools import digest
 
 from helpers import report  # noqa: E402
 from helpers.plotting import save_figure, use_style  # noqa: E402
@@ -21,14 +21,6 @@ from helpers.scope import ParameterError  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 NOTEBOOKS = ROOT / "notebooks"
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def small_figure() -> plt.Figure:

@@ -3,27 +3,19 @@ nothing is requested from outside the site, and the site is deterministic."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from filetools import digest
 
 from helpers.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INSTALL = "headless Chromium is needed: on Debian/Ubuntu, `sudo apt-get install chromium`"
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

@@ -4,24 +4,16 @@ dataset (other partners, other years, more themes, hundreds of events) goes thro
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from filetools import digest
 from synthetic import LABEL, generate
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

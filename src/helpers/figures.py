@@ -31,6 +31,26 @@ def _dot_area(events: int) -> float:
     return 14 + 10 * min(events, 12)
 
 
+def _theme_grid(ax: plt.Axes, grid: np.ndarray, themes: pd.DataFrame, vmax: float) -> None:
+    """Shade a themes x years grid (empty cells left blank) and label its theme rows."""
+    ax.pcolormesh(
+        np.ma.masked_invalid(grid),
+        cmap=SEQUENTIAL,
+        vmin=0,
+        vmax=vmax,
+        edgecolors="#dddddd",
+        linewidth=0.4,
+    )
+    ax.set_yticks(
+        np.arange(len(themes)) + 0.5, [f"{t.label} ({t.kind})" for t in themes.itertuples()]
+    )
+    ax.set_xlim(0, grid.shape[1])
+    ax.set_ylim(len(themes), 0)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def counts_by_year(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
     """Two panels: occasions and agreements per year, one bar per partner."""
     years = _years_axis(table.year)
@@ -257,24 +277,9 @@ def theme_year_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
         grid = np.full((len(themes), len(years)), np.nan)
         for cell in table[table.partner_id == partner].itertuples():
             grid[theme_ids.index(cell.theme_id), years.index(cell.year)] = cell.occasions
-        ax.pcolormesh(
-            np.ma.masked_invalid(grid),
-            cmap=SEQUENTIAL,
-            vmin=0,
-            vmax=vmax,
-            edgecolors="#dddddd",
-            linewidth=0.4,
-        )
+        _theme_grid(ax, grid, themes, vmax)
         ax.set_xticks(np.arange(len(years)) + 0.5, years, rotation=90)
-        ax.set_yticks(
-            np.arange(len(themes)) + 0.5, [f"{t.label} ({t.kind})" for t in themes.itertuples()]
-        )
-        ax.set_xlim(0, len(years))
-        ax.set_ylim(len(themes), 0)
         ax.set_title(partner)
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
     fig.supxlabel("Year of the occasion", fontsize=8)
     fig.tight_layout()
     return fig
@@ -386,14 +391,7 @@ def theme_spread(table: pd.DataFrame) -> plt.Figure:
         grid[theme_ids.index(cell.theme_id), years.index(cell.year)] = cell.partners
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.18 * len(themes) + 1.0))
     vmax = max(np.nanmax(grid) if len(table) else 1, 1)
-    ax.pcolormesh(
-        np.ma.masked_invalid(grid),
-        cmap=SEQUENTIAL,
-        vmin=0,
-        vmax=vmax,
-        edgecolors="#dddddd",
-        linewidth=0.4,
-    )
+    _theme_grid(ax, grid, themes, vmax)
     for r in range(len(themes)):
         for c in range(len(years)):
             if not np.isnan(grid[r, c]):
@@ -407,14 +405,6 @@ def theme_spread(table: pd.DataFrame) -> plt.Figure:
                     color="white" if grid[r, c] / vmax > 0.6 else "black",
                 )
     _year_ticks(ax, np.arange(len(years)) + 0.5, years)
-    ax.set_yticks(
-        np.arange(len(themes)) + 0.5, [f"{t.label} ({t.kind})" for t in themes.itertuples()]
-    )
-    ax.set_xlim(0, len(years))
-    ax.set_ylim(len(themes), 0)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
     ax.set_xlabel("Year of the occasion (cell: number of partners raising the theme)")
     fig.tight_layout()
     return fig

@@ -1,0 +1,15 @@
+"""Small file helpers shared by the tests."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file below ``folder``, by relative path: to show nothing was written."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
