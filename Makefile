@@ -34,10 +34,22 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-# Interactive use: adds jupyterlab (not needed by report or test).
-lab: $(STAMP)
-	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode -r requirements-lab.lock
-	$(BIN)/jupyter lab
+# Interactive use: JupyterLab in its own environment (.venv-lab), so that the report and test
+# path (.venv) stays free of jupyterlab's dependency tree, which slows every notebook start.
+LAB := .venv-lab
+LAB_STAMP := $(LAB)/.installed
+
+$(LAB_STAMP): requirements.lock requirements-lab.lock pyproject.toml
+	rm -rf $(LAB)
+	$(PYTHON) -m venv $(LAB)
+	$(LAB)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(LAB)/bin/uv pip install --quiet --python $(LAB)/bin/python --compile-bytecode --require-hashes -r requirements.lock -r requirements-lab.lock
+	$(LAB)/bin/uv pip install --quiet --python $(LAB)/bin/python --no-deps -e .
+	$(LAB)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(LAB)/bin/jupyter lab notebooks
 
 # Re-pin every dependency (needs the package registry).
 lock: $(STAMP)
