@@ -12,6 +12,8 @@ Hand counts (see data/CODEBOOK.md for the rules):
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -168,3 +170,47 @@ def test_date_interval() -> None:
     )
     assert analysis.date_interval("2024-02", "month")[1] == pd.Timestamp("2024-02-29")
     assert analysis.date_interval("2021-08-03", "day")[0] == pd.Timestamp("2021-08-03")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_year_filter_keeps_or_drops_whole_occasions(tmp_path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    # the 2023 visit now starts in December 2022; its March 2023 meetings go with it
+    _edit(tmp_path / "data" / "events.csv", "2023-03-03,2023-03-05", "2022-12-30,2023-03-05")
+    scope = resolve(tmp_path / "data", year_from=2023)
+    assert not {"E005", "E006", "E007", "E008"} & set(scope.tables["events"].event_id)
+    counts = analysis.counts_by_partner_year(scope)
+    assert set(counts.year) == {"2024"}
+
+
+def test_agreement_without_event_is_an_occasion_of_its_own(tmp_path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    with open(tmp_path / "data" / "agreements.csv", "a", encoding="utf-8") as handle:
+        handle.write("A007,S004,17,VNM,,test instrument,mou,signed,,2022,year,false,,Test row.\n")
+    with open(tmp_path / "data" / "agreement_themes.csv", "a", encoding="utf-8") as handle:
+        handle.write("A007,drugs,official,both,,S004,17,Test row.\n")
+    table = analysis.theme_by_partner(resolve(tmp_path / "data"))
+    drugs = row(table, partner_id="VNM", theme_id="drugs", voice="official")
+    assert (drugs.occasions, drugs.partner_occasions) == (2, 4)
+    assert (table.share <= 1).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"year_to": 0}, "no dated event in"),
+        ({"partners": ["TLS"], "year_from": 2019}, "no event or agreement of ['TLS']"),
+    ],
+)
+def test_empty_scopes_are_refused(kwargs, fragment) -> None:
+    with pytest.raises(ParameterError, match=re.escape(fragment)):
+        resolve(DATA, **kwargs)
+
+
+def test_repeated_partners_count_once() -> None:
+    assert resolve(DATA, partners=["VNM", "VNM"]).partners == ("VNM",)

@@ -126,3 +126,22 @@ def test_agreement_command(tmp_path, data_copy) -> None:
         text=True,
     )
     assert run.returncode == 1 and "INVALID" in run.stderr
+
+
+def test_disagreements_point_at_the_right_lines(tmp_path) -> None:
+    shutil.copytree(DATA, tmp_path / "b")
+    links = pd.read_csv(DATA / "event_themes.csv", dtype=str, keep_default_na=False)
+    target = links[(links.event_id == "E002") & (links.theme_id == "information_sharing")]
+    line_in_a = int(target.index[0]) + 2
+    links.drop(index=target.index).to_csv(tmp_path / "b" / "event_themes.csv", index=False)
+    events = pd.read_csv(DATA / "events.csv", dtype=str, keep_default_na=False)
+    events[events.event_id != "E004"].to_csv(tmp_path / "b" / "events.csv", index=False)
+    for name in ("participants", "event_themes"):  # drop what hangs on the removed event
+        frame = pd.read_csv(tmp_path / "b" / f"{name}.csv", dtype=str, keep_default_na=False)
+        frame[frame.event_id != "E004"].to_csv(tmp_path / "b" / f"{name}.csv", index=False)
+    result = compare(DATA, tmp_path / "b").disagreements
+    theme = result[result.variable == "theme:information_sharing"].iloc[0]
+    assert (theme.table, theme.unit, theme.row_a) == ("event_themes.csv", "E002", line_in_a)
+    assert pd.isna(theme.row_b)
+    missing = result[result.unit == "E004"]
+    assert len(missing) == 1 and missing.iloc[0].value_b == "(unit missing)"

@@ -86,3 +86,21 @@ def test_environment_yml_pins_the_lock_versions() -> None:
     )
     drift = {name: (v, lock.get(name)) for name, v in conda.items() if lock.get(name) != v}
     assert not drift, f"environment.yml and requirements.lock disagree: {drift}"
+
+
+def test_layout_check_requires_keys_and_vocabularies(tmp_path) -> None:
+    import json
+    import shutil
+
+    shutil.copytree(DATA, tmp_path / "data")
+    path = tmp_path / "data" / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    for resource in descriptor["resources"]:
+        if resource["name"] == "participants":
+            resource["schema"].pop("foreignKeys")
+        if resource["name"] == "themes":
+            resource["schema"]["fields"][1]["constraints"].pop("enum")
+    path.write_text(json.dumps(descriptor))
+    messages = [p.message for p in validate_dataset(tmp_path / "data")]
+    assert "table 'participants' must declare the project's foreign keys" in messages
+    assert "column themes.kind must keep a controlled vocabulary" in messages

@@ -16,6 +16,7 @@ from filetools import digest
 
 from helpers import report  # noqa: E402
 from helpers.plotting import save_figure, use_style  # noqa: E402
+from helpers.schema import DataError  # noqa: E402
 from helpers.scope import ParameterError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,3 +123,18 @@ def test_every_notebook_has_parameters_in_report_yml() -> None:
     stems = {p.stem for p in NOTEBOOKS.glob("[0-9]*.ipynb")}
     assert set(per_notebook) == stems
     assert set(report.SCOPE_PARAMETERS) <= set(defaults)
+
+
+def test_unknown_parameter_names_stop_the_report(tmp_path) -> None:
+    params = tmp_path / "report.yml"
+    params.write_text(json.dumps({"defaults": {"year_form": 2020}, "notebooks": {}}))
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) \['year_form'\]; allowed"):
+        report.plan(DATA, tmp_path / "f", tmp_path / "e", parameters_file=params)
+
+
+@pytest.mark.parametrize("spec", [[1, 2], {"defaults": ["x"]}, {"notebooks": {"01_x": [1]}}])
+def test_malformed_parameter_file_is_a_clear_error(tmp_path, spec) -> None:
+    params = tmp_path / "report.yml"
+    params.write_text(json.dumps(spec))
+    with pytest.raises(DataError, match="report.yml"):
+        report.load_parameters(params)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.scope import Scope, year_of
+from helpers.scope import Scope, occasion_keys, year_of
 
 UNDATED = "undated"
 
@@ -19,14 +19,7 @@ UNDATED = "undated"
 def occasions(events: pd.DataFrame) -> pd.DataFrame:
     """One row per event with its occasion (the parent visit, or itself) and occasion year."""
     out = events[["event_id", "partner_id", "source_id", "event_type"]].copy()
-    has_parent = events.parent_event_id.notna().to_numpy()
-    out["occasion_id"] = events.parent_event_id.where(has_parent, events.event_id)
-    years = year_of(events.start_date)
-    if has_parent.any():  # a meeting takes the year of the visit it belongs to
-        parents = pd.Index(events.event_id).get_indexer(events.parent_event_id[has_parent])
-        years = years.copy()
-        years[has_parent] = years.to_numpy()[parents]
-    out["year"] = years
+    out["occasion_id"], out["year"] = occasion_keys(events)
     return out
 
 
@@ -135,7 +128,7 @@ def theme_links(scope: Scope) -> pd.DataFrame:
         {
             "occasion_id": occasion,
             "partner_id": agreements.partner_id.to_numpy()[at_agreement],
-            "year": year_of(agreements.date).to_numpy()[at_agreement],
+            "year": _agreement_occasion_year(occ, agreements, agreement_event, at_agreement),
             "theme_id": links.theme_id.to_numpy(),
             "voice": links.voice.to_numpy(),
             "source_id": links.source_id.to_numpy(),
@@ -151,10 +144,31 @@ def theme_links(scope: Scope) -> pd.DataFrame:
     return combined.reset_index(drop=True)
 
 
+def _agreement_occasion_year(occ, agreements, agreement_event, at_agreement) -> np.ndarray:
+    """Year of each agreement link's occasion: its event's occasion year, or its own date."""
+    own = year_of(agreements.date).to_numpy()[at_agreement]
+    of_event = occ.year.to_numpy()[np.maximum(agreement_event, 0)]
+    return np.where(agreement_event >= 0, of_event, own)
+
+
+def occasion_table(scope: Scope) -> pd.DataFrame:
+    """Every occasion in scope with its partner: the events' occasions, plus each agreement that
+    is not tied to an event in scope (it is an occasion of its own)."""
+    occ = occasions(scope.tables["events"])[["partner_id", "occasion_id"]]
+    agreements = scope.tables["agreements"]
+    alone = pd.Index(scope.tables["events"].event_id).get_indexer(agreements.event_id) < 0
+    stand_alone = pd.DataFrame(
+        {
+            "partner_id": agreements.partner_id.to_numpy()[alone],
+            "occasion_id": agreements.agreement_id.to_numpy()[alone],
+        }
+    )
+    return pd.concat([occ, stand_alone], ignore_index=True)
+
+
 def occasion_totals(scope: Scope) -> pd.Series:
     """Number of occasions per partner in scope (the denominator of theme shares)."""
-    occ = occasions(scope.tables["events"])
-    totals = _distinct(occ, ["partner_id"], "occasion_id", "occasions")
+    totals = _distinct(occasion_table(scope), ["partner_id"], "occasion_id", "occasions")
     totals.index = totals.index.astype("string")
     return totals.reindex(list(scope.partners), fill_value=0)
 

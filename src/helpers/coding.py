@@ -17,7 +17,7 @@ CODED_TABLES = ("events", "participants", "agreements", "event_themes", "agreeme
 
 
 def next_source_id(existing: list[str]) -> str:
-    numbers = [int(s[1:]) for s in existing if s[1:].isdigit()]
+    numbers = [int(s[1:]) for s in existing if s.startswith("S") and s[1:].isdigit()]
     return f"S{(max(numbers) + 1 if numbers else 0):03d}"
 
 
@@ -39,7 +39,9 @@ def register_source(
         raise DataError(f"{article}: not UTF-8 text ({exc})") from None
     schema = Schema.of(data_dir)
     sources_path = data_dir / schema.table("sources").path
-    with open(sources_path, encoding="utf-8", newline="") as handle:
+    if not sources_path.is_file():
+        raise DataError(f"{sources_path}: no sources table")
+    with open(sources_path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         header, rows = reader.fieldnames or [], list(reader)
     if header != schema.table("sources").field_names:

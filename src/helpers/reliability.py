@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,16 @@ def _rows(tables: dict[str, pd.DataFrame], table: str, key: str) -> dict[str, in
     return {str(k): i + 2 for i, k in enumerate(tables[table][key])}
 
 
+def _link_rows(tables: dict[str, pd.DataFrame], theme: str) -> dict[str, int]:
+    """CSV line in event_themes.csv of the first link of each event to ``theme``."""
+    links = tables["event_themes"]
+    rows: dict[str, int] = {}
+    for i, (event, linked) in enumerate(zip(links.event_id, links.theme_id, strict=True)):
+        if linked == theme:
+            rows.setdefault(str(event), i + 2)
+    return rows
+
+
 def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
     """Krippendorff's alpha (nominal) for two coders; NaN when it is undefined (no variation)."""
     units = sorted(set(a.index) | set(b.index))
@@ -67,7 +78,9 @@ def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
         [[code[s[u]] if u in s.index else np.nan for u in units] for s in (a, b)], dtype=float
     )
     try:
-        return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
     except ValueError:  # one value only, or no unit coded by both: alpha is undefined
         return float("nan")
 
@@ -87,14 +100,31 @@ def compare(dir_a: Path | str, dir_b: Path | str) -> Comparison:
     for theme in themes:
         variables[f"theme:{theme}"] = (("events", "event_id", None), theme)
     alpha_rows, disagreements = [], []
+    # a unit that only one coder has is listed once, not once per variable
+    for table, key in (("events", "event_id"), ("agreements", "agreement_id")):
+        rows_a, rows_b = _rows(a, table, key), _rows(b, table, key)
+        for unit in sorted(set(rows_a) ^ set(rows_b)):
+            disagreements.append(
+                {
+                    "variable": "unit",
+                    "table": f"{table}.csv",
+                    "unit": unit,
+                    "value_a": "present" if unit in rows_a else "(unit missing)",
+                    "value_b": "present" if unit in rows_b else "(unit missing)",
+                    "row_a": rows_a.get(unit),
+                    "row_b": rows_b.get(unit),
+                }
+            )
     for name, ((table, key, column), theme) in variables.items():
         if theme is None:
             va, vb = _unit_values(a, table, key, column), _unit_values(b, table, key, column)
+            rows_a, rows_b = _rows(a, table, key), _rows(b, table, key)
         else:
             va, vb = _theme_presence(a, theme), _theme_presence(b, theme)
+            rows_a, rows_b = _link_rows(a, theme), _link_rows(b, theme)
         units = sorted(set(va.index) | set(vb.index))
         both = [u for u in units if u in va.index and u in vb.index]
-        differing = [u for u in units if va.get(u) != vb.get(u)]
+        differing = [u for u in both if va[u] != vb[u]]
         alpha_rows.append(
             {
                 "variable": name,
@@ -104,15 +134,14 @@ def compare(dir_a: Path | str, dir_b: Path | str) -> Comparison:
                 "disagreements": len(differing),
             }
         )
-        rows_a, rows_b = _rows(a, table, key), _rows(b, table, key)
         for unit in differing:
             disagreements.append(
                 {
                     "variable": name,
                     "table": f"{table}.csv" if theme is None else "event_themes.csv",
                     "unit": unit,
-                    "value_a": va.get(unit, "(unit missing)"),
-                    "value_b": vb.get(unit, "(unit missing)"),
+                    "value_a": va[unit],
+                    "value_b": vb[unit],
                     "row_a": rows_a.get(unit),
                     "row_b": rows_b.get(unit),
                 }

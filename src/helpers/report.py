@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import papermill
 import yaml
 
 from helpers.output import write_text_atomic
@@ -49,10 +50,16 @@ def load_parameters(path: Path = PARAMETERS_FILE) -> tuple[dict[str, Any], dict[
         raise DataError(f"{path}: parameter file not found") from None
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML ({exc})") from None
-    notebooks = spec.get("notebooks") or {}
-    if not isinstance(notebooks, dict):
-        raise DataError(f"{path}: 'notebooks' must map notebook names to parameters")
-    return dict(spec.get("defaults") or {}), {k: dict(v or {}) for k, v in notebooks.items()}
+    if not isinstance(spec, dict):
+        raise DataError(f"{path}: must be a mapping with 'defaults' and 'notebooks'")
+    defaults, notebooks = spec.get("defaults") or {}, spec.get("notebooks") or {}
+    if not isinstance(defaults, dict):
+        raise DataError(f"{path}: 'defaults' must map parameter names to values")
+    if not isinstance(notebooks, dict) or not all(
+        isinstance(v, dict) or v is None for v in notebooks.values()
+    ):
+        raise DataError(f"{path}: 'notebooks' must map notebook names to parameter mappings")
+    return dict(defaults), {k: dict(v or {}) for k, v in notebooks.items()}
 
 
 def plan(
@@ -77,6 +84,12 @@ def plan(
         params["data_dir"] = os.path.relpath(data_dir, notebooks_dir)
         params["figure_dir"] = os.path.relpath(out_dir / source.stem, notebooks_dir)
         params["validate_data"] = False  # validated once, above
+        declared = set(papermill.inspect_notebook(str(source)))
+        unknown_names = sorted(set(params) - declared)
+        if unknown_names:
+            raise ParameterError(
+                f"{source.name}: unknown parameter(s) {unknown_names}; allowed: {sorted(declared)}"
+            )
         try:
             scope_params = {k: params[k] for k in SCOPE_PARAMETERS if k in params}
             resolve(data_dir, **scope_params, validate=False)  # validated once above

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.load import load_dataset
@@ -38,12 +39,35 @@ class Scope:
     def years_label(self) -> str:
         if self.year_from is None and self.year_to is None:
             return "all years"
+        if self.year_to is None:
+            return f"from {self.year_from}"
+        if self.year_from is None:
+            return f"up to {self.year_to}"
         return f"{self.year_from}–{self.year_to}"
 
 
 def year_of(dates: pd.Series) -> pd.Series:
     """Year of ISO dates recorded at any precision (YYYY, YYYY-MM, YYYY-MM-DD); NA if undated."""
     return pd.to_numeric(dates.str.slice(0, 4), errors="coerce").astype("Int64")
+
+
+def occasion_keys(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Occasion of each event (its parent visit, or itself) and the occasion's year.
+
+    A meeting takes the year of the visit it belongs to; a meeting whose visit is not in the
+    table keeps its own year.
+    """
+    has_parent = events.parent_event_id.notna().to_numpy()
+    occasion = events.parent_event_id.where(has_parent, events.event_id)
+    years = year_of(events.start_date)
+    if has_parent.any():
+        parents = pd.Index(events.event_id).get_indexer(events.parent_event_id[has_parent])
+        found = parents >= 0
+        own = years.to_numpy()[has_parent]
+        years = years.copy()
+        years[has_parent] = np.where(found, years.to_numpy()[np.maximum(parents, 0)], own)
+        years = years.astype("Int64")
+    return occasion, years
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -79,7 +103,7 @@ def resolve(
                 f"partners: unknown value(s) {unknown or wanted!r}; allowed: {ALL!r} or a list "
                 f"of {known}"
             )
-    chosen = tuple(wanted or known)
+    chosen = tuple(dict.fromkeys(wanted or known))  # in the order given, without repeats
 
     years = year_of(tables["events"].start_date).dropna()
     for name, value in (("year_from", year_from), ("year_to", year_to)):
@@ -88,7 +112,8 @@ def resolve(
     if year_from is not None and year_to is not None and year_from > year_to:
         raise ParameterError(f"year_from/year_to: the range {year_from}–{year_to} is inverted")
     if (year_from is not None or year_to is not None) and len(years):
-        lo, hi = year_from or years.min(), year_to or years.max()
+        lo = year_from if year_from is not None else years.min()
+        hi = year_to if year_to is not None else years.max()
         if not ((years >= lo) & (years <= hi)).any():
             raise ParameterError(
                 f"year_from/year_to: no dated event in {lo}–{hi}; the data cover "
@@ -102,6 +127,12 @@ def resolve(
         raise ParameterError(f"include_observers: {include_observers!r} is not true or false")
 
     scoped = _cut(tables, chosen, year_from, year_to, include_observers)
+    if scoped["events"].empty and scoped["agreements"].empty:
+        raise ParameterError(
+            f"partners/year_from/year_to: no event or agreement of {list(chosen)} in "
+            f"{year_from if year_from is not None else 'any year'}–"
+            f"{year_to if year_to is not None else 'any year'}"
+        )
     return Scope(
         data_dir=data_dir,
         partners=chosen,
@@ -127,15 +158,19 @@ def _cut(
     """
     out = dict(tables)
     events = tables["events"]
-    keep = events.partner_id.isin(partners)
+    keep = events.partner_id.isin(partners).to_numpy().copy()
     agreements = tables["agreements"]
-    keep_agreements = agreements.partner_id.isin(partners)
+    keep_agreements = agreements.partner_id.isin(partners).to_numpy().copy()
     if year_from is not None or year_to is not None:
-        lo, hi = year_from or -(10**6), year_to or 10**6
-        year = year_of(events.start_date)
-        keep &= year.between(lo, hi).fillna(False).astype(bool)
-        agreement_year = year_of(agreements.date)
-        keep_agreements &= agreement_year.between(lo, hi).fillna(False).astype(bool)
+        lo = year_from if year_from is not None else -(10**6)
+        hi = year_to if year_to is not None else 10**6
+        # whole occasions: a meeting stays or goes with the visit it belongs to
+        _, occasion_year = occasion_keys(events)
+        keep &= occasion_year.between(lo, hi).fillna(False).to_numpy(dtype=bool)
+        # an agreement follows its event; one without an event goes by its own date
+        at_event = pd.Index(events.event_id).get_indexer(agreements.event_id)
+        own = year_of(agreements.date).between(lo, hi).fillna(False).to_numpy(dtype=bool)
+        keep_agreements &= np.where(at_event >= 0, keep[np.maximum(at_event, 0)], own)
     out["events"] = events[keep].reset_index(drop=True)
     out["agreements"] = agreements[keep_agreements].reset_index(drop=True)
     event_ids = set(out["events"].event_id)

@@ -61,7 +61,8 @@ def _render(nb: nbformat.NotebookNode) -> str:
 def _copy_tree(source: Path, target: Path, pattern: str = "*") -> list[Path]:
     copied = []
     for path in sorted(source.rglob(pattern)):
-        if path.is_file() and not path.name.startswith("."):
+        hidden = any(part.startswith(".") for part in path.relative_to(source).parts)
+        if path.is_file() and not hidden:
             destination = target / path.relative_to(source)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)

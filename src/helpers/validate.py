@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,27 +88,33 @@ def require_valid(data_dir: Path | str, seeds_dir: Path | str | None = None) -> 
 
 
 def layout_problems(schema: Schema) -> list[Problem]:
-    """The descriptor must keep the project's tables and columns, which the helpers rely on."""
-    expected = Schema.project().layout()
-    found = schema.layout()
+    """The descriptor must keep the project's tables, columns, types, keys and vocabularies
+    (their values may be extended), which the helpers rely on."""
+    project = Schema.project()
     name = schema.path.name
     problems = []
-    for table, columns in expected.items():
-        if table not in found:
-            problems.append(
-                Problem(name, None, None, table, "layout", f"table {table!r} is missing")
-            )
-        elif found[table] != columns:
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    table,
-                    "layout",
-                    f"table {table!r} must have the columns {columns}",
-                )
-            )
+
+    def add(table: str, message: str) -> None:
+        problems.append(Problem(name, None, None, table, "layout", message))
+
+    for table, expected in project.tables.items():
+        found = schema.tables.get(table)
+        if found is None:
+            add(table, f"table {table!r} is missing")
+            continue
+        if found.field_names != expected.field_names:
+            add(table, f"table {table!r} must have the columns {expected.field_names}")
+            continue
+        if found.primary_key != expected.primary_key:
+            add(table, f"table {table!r} must have the primary key {list(expected.primary_key)}")
+        keys = lambda t: sorted(json.dumps(fk, sort_keys=True) for fk in t.foreign_keys)  # noqa: E731
+        if keys(found) != keys(expected):
+            add(table, f"table {table!r} must declare the project's foreign keys")
+        for ours, theirs in zip(expected.fields, found.fields, strict=True):
+            if ours.type != theirs.type:
+                add(table, f"column {table}.{ours.name} must be of type {ours.type!r}")
+            if ours.enum is not None and theirs.enum is None:
+                add(table, f"column {table}.{ours.name} must keep a controlled vocabulary")
     return problems
 
 
