@@ -26,6 +26,11 @@ def _year_ticks(ax: plt.Axes, positions, years: list[str]) -> None:
     ax.set_xticks(positions, years, rotation=90 if many else 0)
 
 
+def _marker_handle(marker: str, color: str, label: str) -> Line2D:
+    """A legend entry for a marker drawn with the report's black edge."""
+    return Line2D([], [], marker=marker, ls="none", color=color, mec="black", mew=0.4, label=label)
+
+
 def _dot_area(events: int) -> float:
     """Marker area for a count: grows with the count but stays readable for large counts."""
     return 14 + 10 * min(events, 12)
@@ -120,26 +125,8 @@ def timeline(events: pd.DataFrame, agreements: pd.DataFrame, partners: list[str]
     ax.set_xlabel("Date")
     ax.set_ylabel("Partner")
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="none",
-            color="grey",
-            mec="black",
-            mew=0.4,
-            label="event, day known",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="D",
-            ls="none",
-            color="grey",
-            mec="black",
-            mew=0.4,
-            label="agreement, day known",
-        ),
+        _marker_handle("o", "grey", "event, day known"),
+        _marker_handle("D", "grey", "agreement, day known"),
         Line2D([], [], lw=4, alpha=0.45, color="grey", label="only month or year known"),
     ]
     undated = int(events.lo.isna().sum() + agreements.lo.isna().sum())
@@ -350,16 +337,7 @@ def interlocutor_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
     axes[-1, 0].set_xlim(-0.5, len(years) - 0.5)
     axes[-1, 0].set_xlabel("Year")
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="none",
-            color=c,
-            mec="black",
-            mew=0.4,
-            label="Cambodian side" if s == "cambodia" else "partner side",
-        )
+        _marker_handle("o", c, "Cambodian side" if s == "cambodia" else "partner side")
         for s, c in colors.items()
     ]
     handles += [
@@ -449,12 +427,7 @@ def agreement_timeline(table: pd.DataFrame, statuses: list[str], partners: list[
     ax.set_xlabel("Year of the action (signature, proposal, review)")
     ax.set_ylabel("Partner")
     ax.legend(
-        handles=[
-            Line2D(
-                [], [], marker=markers[s], ls="none", color=colors[s], mec="black", mew=0.4, label=s
-            )
-            for s in statuses
-        ],
+        handles=[_marker_handle(markers[s], colors[s], s) for s in statuses],
         title="Status",
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.analysis import UNDATED, occasions
+from helpers.analysis import UNDATED, occasion_totals
 from helpers.scope import Scope
 
 
@@ -24,13 +24,13 @@ def scope_line(scope: Scope) -> str:
 def limits(scope: Scope) -> str:
     """How thin the evidence is, per partner: sources, occasions, undated and inferred dates."""
     t = scope.tables
-    occ = occasions(t["events"])
+    totals = occasion_totals(scope)
     lines = []
     for partner in scope.partners:
         ev = t["events"][t["events"].partner_id == partner]
         ag = t["agreements"][t["agreements"].partner_id == partner]
         sources = pd.concat([ev.source_id, ag.source_id]).nunique()
-        n_occ = occ[occ.partner_id == partner].occasion_id.nunique()
+        n_occ = int(totals[partner])
         undated = int(ev.start_date.isna().sum() + ag.date.isna().sum())
         inferred = int(ev.date_inferred.sum() + ag.date_inferred.sum())
         lines.append(
