@@ -1,11 +1,13 @@
 """Large synthetic tables, built in memory (vectorised) for benchmarking the helpers. They have
-the columns and dtypes of the loaded dataset; they are random and labelled synthetic."""
+the columns and dtypes of the loaded dataset (keys encoded as ``helpers.load`` encodes them);
+they are random and labelled synthetic."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from helpers.keys import encode_keys
 from helpers.schema import Schema
 from helpers.scope import Scope
 
@@ -27,7 +29,7 @@ def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
             "kind": _categorical(
                 np.where(np.arange(n_themes) % 2, "crime", "means"), "themes", "kind", schema
             ),
-            "label": [f"Theme {i}" for i in range(n_themes)],
+            "label": pd.array([f"Theme {i}" for i in range(n_themes)], dtype="string"),
         }
     )
     ids = np.array([f"E{i:07d}" for i in range(n_events)], dtype=object)
@@ -92,9 +94,9 @@ def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
                 "status",
                 schema,
             ),
-            "date": events.start_date.to_numpy()[a_event],
-            "date_precision": events.date_precision.to_numpy()[a_event],
-            "date_inferred": events.date_inferred.to_numpy()[a_event],
+            "date": events.start_date.array.take(a_event),
+            "date_precision": events.date_precision.array.take(a_event),
+            "date_inferred": events.date_inferred.array.take(a_event),
         }
     )
     n_links = n_events * 2
@@ -150,8 +152,12 @@ def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
         "themes": themes,
         "persons": persons,
         "participants": participants,
-        "partners": pd.DataFrame({"partner_id": partners}),
+        "partners": pd.DataFrame({"partner_id": pd.array(partners, dtype="string")}),
+        "sources": pd.DataFrame(
+            {"source_id": pd.array(np.char.add("S", np.arange(n_events // 5 + 1).astype(str)))}
+        ),
     }
+    tables = encode_keys(tables, schema)
     return Scope(
         data_dir=schema.path.parent,
         partners=tuple(sorted(partners)),

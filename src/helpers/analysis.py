@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.keys import positions
 from helpers.scope import Scope, occasion_keys, year_of
+from helpers.tally import codes, tally
 
 UNDATED = "undated"
 
@@ -28,37 +30,27 @@ def year_label(years: pd.Series) -> pd.Series:
     return years.astype("string").fillna(UNDATED)
 
 
-def _distinct(frame: pd.DataFrame, keys: list[str], column: str, name: str) -> pd.Series:
-    """Number of distinct ``column`` values per group (faster than groupby().nunique())."""
-    unique = frame[[*keys, column]].drop_duplicates()
-    return unique.groupby(keys, observed=True, dropna=False).size().rename(name)
-
-
 def counts_by_partner_year(scope: Scope) -> pd.DataFrame:
     """Events, occasions and agreements per partner and year (undated ones in their own row)."""
     ev = occasions(scope.tables["events"])
     ag = scope.tables["agreements"]
-    ag = pd.DataFrame(
+    rows = pd.DataFrame(
         {
-            "partner_id": ag.partner_id,
-            "year": year_of(ag.date),
-            "agreement_id": ag.agreement_id,
-            "source_id": ag.source_id,
+            "partner_id": pd.concat([ev.partner_id, ag.partner_id], ignore_index=True),
+            "year": pd.concat([ev.year, year_of(ag.date)], ignore_index=True),
+            "occasion": np.concatenate([codes(ev.occasion_id)[0], np.full(len(ag), -1)]),
+            "events": np.repeat([1, 0], [len(ev), len(ag)]),
+            "agreements": np.repeat([0, 1], [len(ev), len(ag)]),
+            "source_id": pd.concat([ev.source_id, ag.source_id], ignore_index=True),
         }
     )
-    keys = ["partner_id", "year"]
-    parts = [
-        ev.groupby(keys, dropna=False).size().rename("events"),
-        _distinct(ev, keys, "occasion_id", "occasions"),
-        ag.groupby(keys, dropna=False).size().rename("agreements"),
-        _distinct(
-            pd.concat([ev[[*keys, "source_id"]], ag[[*keys, "source_id"]]]),
-            keys,
-            "source_id",
-            "sources",
-        ),
-    ]
-    table = pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
+    table = tally(
+        rows,
+        ["partner_id", "year"],
+        sums=("events", "agreements"),
+        distinct={"occasions": "occasion", "sources": "source_id"},
+    )
+    table = table[["partner_id", "year", "events", "occasions", "agreements", "sources"]]
     table["partner_id"] = table.partner_id.astype("string")
     table["year"] = year_label(table.year)
     return table.sort_values(["partner_id", "year"], key=_undated_last).reset_index(drop=True)
@@ -95,105 +87,112 @@ def date_quality(scope: Scope) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def theme_links(scope: Scope) -> pd.DataFrame:
+def _take(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """Values of ``column`` at row positions (-1 gives a missing value), keeping the dtype."""
+    return column.array.take(rows, allow_fill=True)
+
+
+def _agreement_occasions(
+    occ: pd.DataFrame, agreements: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Occasion code, row of the event in ``occ`` (-1 if none in scope) and occasion year of each
+    agreement: its event's occasion, or (without an event in scope) an occasion of its own."""
+    occasion, n_event_codes = codes(occ.occasion_id)
+    at_event = positions(agreements.event_id, occ.event_id)
+    own, _ = codes(agreements.agreement_id)
+    tied = at_event >= 0
+    occasion = np.where(tied, occasion[np.maximum(at_event, 0)], n_event_codes + own)
+    years = pd.Series(_take(occ.year, at_event)).where(tied, year_of(agreements.date).array)
+    return occasion, at_event, years.astype("Int64")
+
+
+def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every theme mention in scope, from events and agreements, with its occasion and year.
 
-    Columns: occasion_id, partner_id, year, theme_id, kind, label, voice, source_id.
+    Columns: occasion (an integer: the same number is the same occasion), partner_id, year,
+    theme_id, voice, source_id. Themes of a kind outside the scope are left out. ``occ`` is
+    ``occasions(events)`` when the caller has it already.
     """
     t = scope.tables
-    occ = occasions(t["events"])
-    at_event = pd.Index(occ.event_id).get_indexer(t["event_themes"].event_id)
+    occ = occasions(t["events"]) if occ is None else occ
+    occasion, _ = codes(occ.occasion_id)
+    links = t["event_themes"]
+    at_event = positions(links.event_id, occ.event_id)
     from_events = pd.DataFrame(
         {
-            "occasion_id": occ.occasion_id.to_numpy()[at_event],
-            "partner_id": occ.partner_id.to_numpy()[at_event],
-            "year": occ.year.to_numpy()[at_event],
-            "theme_id": t["event_themes"].theme_id.to_numpy(),
-            "voice": t["event_themes"].voice.to_numpy(),
-            "source_id": t["event_themes"].source_id.to_numpy(),
+            "occasion": occasion[at_event],
+            "partner_id": _take(occ.partner_id, at_event),
+            "year": _take(occ.year, at_event),
+            "theme_id": links.theme_id.array,
+            "voice": links.voice.array,
+            "source_id": links.source_id.array,
         }
     )
-    agreements = t["agreements"]
-    links = t["agreement_themes"]
-    at_agreement = pd.Index(agreements.agreement_id).get_indexer(links.agreement_id)
-    agreement_event = pd.Index(occ.event_id).get_indexer(
-        agreements.event_id.to_numpy()[at_agreement]
-    )
-    occasion = np.where(
-        agreement_event >= 0,
-        occ.occasion_id.to_numpy()[np.maximum(agreement_event, 0)],
-        links.agreement_id.to_numpy(),
-    )
+    agreements, links = t["agreements"], t["agreement_themes"]
+    at_agreement = positions(links.agreement_id, agreements.agreement_id)
+    agreement_occasion, _, years = _agreement_occasions(occ, agreements)
     from_agreements = pd.DataFrame(
         {
-            "occasion_id": occasion,
-            "partner_id": agreements.partner_id.to_numpy()[at_agreement],
-            "year": _agreement_occasion_year(occ, agreements, agreement_event, at_agreement),
-            "theme_id": links.theme_id.to_numpy(),
-            "voice": links.voice.to_numpy(),
-            "source_id": links.source_id.to_numpy(),
+            "occasion": agreement_occasion[at_agreement],
+            "partner_id": _take(agreements.partner_id, at_agreement),
+            "year": _take(years, at_agreement),
+            "theme_id": links.theme_id.array,
+            "voice": links.voice.array,
+            "source_id": links.source_id.array,
         }
     )
     combined = pd.concat([from_events, from_agreements], ignore_index=True)
     themes = t["themes"]
-    at_theme = pd.Index(themes.theme_id).get_indexer(combined.theme_id)
-    combined["kind"] = themes.kind.astype(str).to_numpy()[at_theme]
-    combined["label"] = themes.label.astype(str).to_numpy()[at_theme]
-    combined = combined[combined.kind.isin(scope.theme_kinds).to_numpy()]
-    combined["year"] = combined.year.astype("Int64")
-    return combined.reset_index(drop=True)
+    in_kinds = themes.kind.isin(scope.theme_kinds).to_numpy()
+    at_theme = positions(combined.theme_id, themes.theme_id)
+    return combined[in_kinds[at_theme] & (at_theme >= 0)].reset_index(drop=True)
 
 
-def _agreement_occasion_year(occ, agreements, agreement_event, at_agreement) -> np.ndarray:
-    """Year of each agreement link's occasion: its event's occasion year, or its own date."""
-    own = year_of(agreements.date).to_numpy()[at_agreement]
-    of_event = occ.year.to_numpy()[np.maximum(agreement_event, 0)]
-    return np.where(agreement_event >= 0, of_event, own)
-
-
-def occasion_table(scope: Scope) -> pd.DataFrame:
+def occasion_table(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every occasion in scope with its partner: the events' occasions, plus each agreement that
-    is not tied to an event in scope (it is an occasion of its own)."""
-    occ = occasions(scope.tables["events"])[["partner_id", "occasion_id"]]
+    is not tied to an event in scope (it is an occasion of its own). Columns: partner_id,
+    occasion (an integer code)."""
+    occ = occasions(scope.tables["events"]) if occ is None else occ
     agreements = scope.tables["agreements"]
-    alone = pd.Index(scope.tables["events"].event_id).get_indexer(agreements.event_id) < 0
-    stand_alone = pd.DataFrame(
+    agreement_occasion, at_event, _ = _agreement_occasions(occ, agreements)
+    alone = at_event < 0
+    return pd.DataFrame(
         {
-            "partner_id": agreements.partner_id.to_numpy()[alone],
-            "occasion_id": agreements.agreement_id.to_numpy()[alone],
+            "partner_id": pd.concat(
+                [occ.partner_id, agreements.partner_id[alone]], ignore_index=True
+            ),
+            "occasion": np.concatenate([codes(occ.occasion_id)[0], agreement_occasion[alone]]),
         }
     )
-    return pd.concat([occ, stand_alone], ignore_index=True)
 
 
-def occasion_totals(scope: Scope) -> pd.Series:
+def occasion_totals(scope: Scope, occ: pd.DataFrame | None = None) -> pd.Series:
     """Number of occasions per partner in scope (the denominator of theme shares)."""
-    totals = _distinct(occasion_table(scope), ["partner_id"], "occasion_id", "occasions")
-    totals.index = totals.index.astype("string")
+    table = tally(occasion_table(scope, occ), ["partner_id"], distinct={"occasions": "occasion"})
+    totals = table.set_index(table.partner_id.astype("string")).occasions
     return totals.reindex(list(scope.partners), fill_value=0)
 
 
-def _theme_counts(links: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Occasions and sources per group of theme links, labels carried along."""
-    table = pd.concat(
-        [
-            _distinct(links, keys, "occasion_id", "occasions"),
-            _distinct(links, keys, "source_id", "sources"),
-        ],
-        axis=1,
-    ).reset_index()
-    labels = links.drop_duplicates("theme_id").set_index("theme_id")[["kind", "label"]]
-    table = table.join(labels, on="theme_id")
-    for column in ("partner_id", "theme_id", "voice", "kind", "label"):
+def _theme_counts(scope: Scope, keys: list[str], occ: pd.DataFrame) -> pd.DataFrame:
+    """Occasions and sources per group of theme links, with the themes' kinds and labels."""
+    links = theme_links(scope, occ)
+    table = tally(links, keys, distinct={"occasions": "occasion", "sources": "source_id"})
+    themes = scope.tables["themes"]
+    labels = pd.DataFrame(
+        {"kind": themes.kind.astype("string").array, "label": themes.label.astype("string").array},
+        index=themes.theme_id.astype("string").array,
+    )
+    for column in ("partner_id", "theme_id", "voice"):
         if column in table:
             table[column] = table[column].astype("string")
-    return table
+    return table.join(labels, on="theme_id")
 
 
 def theme_by_partner(scope: Scope) -> pd.DataFrame:
     """Partner x theme x voice: occasions raising the theme, their share, and sources behind it."""
-    table = _theme_counts(theme_links(scope), ["partner_id", "theme_id", "voice"])
-    totals = occasion_totals(scope)
+    occ = occasions(scope.tables["events"])
+    table = _theme_counts(scope, ["partner_id", "theme_id", "voice"], occ)
+    totals = occasion_totals(scope, occ)
     table["partner_occasions"] = table.partner_id.map(totals).astype(int)
     table["share"] = (table.occasions / table.partner_occasions).round(3)
     columns = [
@@ -216,7 +215,9 @@ def theme_by_partner(scope: Scope) -> pd.DataFrame:
 
 def theme_by_year(scope: Scope) -> pd.DataFrame:
     """Partner x year x theme: occasions raising the theme (any voice in scope) and sources."""
-    table = _theme_counts(theme_links(scope), ["partner_id", "year", "theme_id"])
+    table = _theme_counts(
+        scope, ["partner_id", "year", "theme_id"], occasions(scope.tables["events"])
+    )
     table["year"] = year_label(table.year)
     columns = ["partner_id", "year", "theme_id", "kind", "label", "occasions", "sources"]
     return (
@@ -252,32 +253,27 @@ def interlocutors(scope: Scope) -> pd.DataFrame:
     t = scope.tables
     occ = occasions(t["events"])
     part = t["participants"]
-    at_event = pd.Index(occ.event_id).get_indexer(part.event_id)
-    people = t["persons"].set_index("person_id").name
+    at_event = positions(part.event_id, occ.event_id)
     frame = pd.DataFrame(
         {
-            "side": part.side.astype("string").to_numpy(),
-            "partner_id": occ.partner_id.to_numpy()[at_event],
-            "person_id": part.person_id.to_numpy(),
-            "year": occ.year.to_numpy()[at_event],
-            "event_id": part.event_id.to_numpy(),
-            "occasion_id": occ.occasion_id.to_numpy()[at_event],
-            "source_id": occ.source_id.to_numpy()[at_event],
+            "side": part.side.array,
+            "partner_id": _take(occ.partner_id, at_event),
+            "person_id": part.person_id.array,
+            "year": _take(occ.year, at_event),
+            "occasion": codes(occ.occasion_id)[0][at_event],
+            "source_id": _take(occ.source_id, at_event),
         }
     )
     keys = ["side", "partner_id", "person_id", "year"]
-    table = pd.concat(
-        [
-            frame.groupby(keys, dropna=False).size().rename("events"),
-            _distinct(frame, keys, "occasion_id", "occasions"),
-            _distinct(frame, keys, "source_id", "sources"),
-        ],
-        axis=1,
-    ).reset_index()
-    table.insert(3, "name", table.person_id.map(people))
-    table["year"] = year_label(table.year.astype("Int64"))
-    for column in ("side", "partner_id", "person_id", "name"):
+    table = tally(
+        frame, keys, count="events", distinct={"occasions": "occasion", "sources": "source_id"}
+    )
+    persons = t["persons"]
+    names = pd.Series(persons.name.astype("string").array, index=persons.person_id.astype("string"))
+    for column in ("side", "partner_id", "person_id"):
         table[column] = table[column].astype("string")
+    table.insert(3, "name", table.person_id.map(names).astype("string"))
+    table["year"] = year_label(table.year.astype("Int64"))
     return table.sort_values(
         ["partner_id", "side", "year", "person_id"], key=_undated_last
     ).reset_index(drop=True)

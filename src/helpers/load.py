@@ -1,4 +1,9 @@
-"""Load a validated data directory into typed pandas DataFrames, as the schema declares them."""
+"""Load a validated data directory into typed pandas DataFrames, as the schema declares them.
+
+Vocabularies become ordered categoricals; single-column primary and foreign keys become
+categoricals that share the referenced table's keys (``helpers.keys``), so that joins are
+array lookups.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.keys import encode_keys
 from helpers.schema import Schema, Table
 
 
@@ -37,4 +43,5 @@ def load_dataset(data_dir: Path | str, *, validate: bool = True) -> dict[str, pd
 
         require_valid(data_dir)
     schema = Schema.of(data_dir)
-    return {name: read_table(data_dir, table) for name, table in schema.tables.items()}
+    tables = {name: read_table(data_dir, table) for name, table in schema.tables.items()}
+    return encode_keys(tables, schema)

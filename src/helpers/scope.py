@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.keys import positions
 from helpers.load import load_dataset
 from helpers.schema import DataError, Schema
 
@@ -47,8 +48,14 @@ class Scope:
 
 
 def year_of(dates: pd.Series) -> pd.Series:
-    """Year of ISO dates recorded at any precision (YYYY, YYYY-MM, YYYY-MM-DD); NA if undated."""
-    return pd.to_numeric(dates.str.slice(0, 4), errors="coerce").astype("Int64")
+    """Year of ISO dates recorded at any precision (YYYY, YYYY-MM, YYYY-MM-DD); NA if undated.
+
+    Each distinct date is parsed once (a table holds far fewer dates than rows).
+    """
+    codes, uniques = pd.factorize(dates.to_numpy(dtype=object, na_value=None))
+    parsed = pd.to_numeric(pd.Series(uniques, dtype="string").str.slice(0, 4), errors="coerce")
+    lookup = np.append(parsed.to_numpy(dtype=float, na_value=np.nan), np.nan)
+    return pd.Series(lookup[codes], index=dates.index).astype("Int64")
 
 
 def occasion_keys(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -61,7 +68,7 @@ def occasion_keys(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     occasion = events.parent_event_id.where(has_parent, events.event_id)
     years = year_of(events.start_date)
     if has_parent.any():
-        parents = pd.Index(events.event_id).get_indexer(events.parent_event_id[has_parent])
+        parents = positions(events.parent_event_id[has_parent], events.event_id)
         found = parents >= 0
         own = years.to_numpy()[has_parent]
         years = years.copy()
@@ -168,13 +175,12 @@ def _cut(
         _, occasion_year = occasion_keys(events)
         keep &= occasion_year.between(lo, hi).fillna(False).to_numpy(dtype=bool)
         # an agreement follows its event; one without an event goes by its own date
-        at_event = pd.Index(events.event_id).get_indexer(agreements.event_id)
+        at_event = positions(agreements.event_id, events.event_id)
         own = year_of(agreements.date).between(lo, hi).fillna(False).to_numpy(dtype=bool)
         keep_agreements &= np.where(at_event >= 0, keep[np.maximum(at_event, 0)], own)
     out["events"] = events[keep].reset_index(drop=True)
     out["agreements"] = agreements[keep_agreements].reset_index(drop=True)
-    event_ids = set(out["events"].event_id)
-    agreement_ids = set(out["agreements"].agreement_id)
+    event_ids, agreement_ids = out["events"].event_id, out["agreements"].agreement_id
     out["participants"] = _rows_of(tables["participants"], "event_id", event_ids)
     themes_e = _rows_of(tables["event_themes"], "event_id", event_ids)
     themes_a = _rows_of(tables["agreement_themes"], "agreement_id", agreement_ids)
@@ -185,8 +191,9 @@ def _cut(
     return out
 
 
-def _rows_of(frame: pd.DataFrame, column: str, ids: set[str]) -> pd.DataFrame:
-    return frame[frame[column].isin(ids)].reset_index(drop=True)
+def _rows_of(frame: pd.DataFrame, column: str, keys: pd.Series) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` points at one of ``keys``."""
+    return frame[positions(frame[column], keys) >= 0].reset_index(drop=True)
 
 
 __all__ = ["ALL", "DataError", "ParameterError", "Scope", "resolve", "year_of"]

@@ -1,0 +1,84 @@
+"""Key columns as shared categoricals, so that joins are array lookups, not string hashing.
+
+The schema declares each table's primary key and the foreign keys that point at it. When a
+dataset is loaded, a single-column primary key becomes a categorical whose categories are its
+own values, and every foreign key pointing at it becomes a categorical with the *same*
+categories. A key's integer code then names the same entity in every table, and
+``positions`` finds rows by array indexing. Values read the same as strings do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.schema import DataError, Schema
+
+
+def encode_keys(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd.DataFrame]:
+    """The tables with single-column primary and foreign keys as shared categoricals.
+
+    A foreign-key value that is not among the referenced keys is an error (file, row, column,
+    value), never silently turned into a missing value.
+    """
+    out = {name: frame.copy(deep=False) for name, frame in tables.items()}
+    dtypes: dict[tuple[str, str], pd.CategoricalDtype] = {}
+    for name, table in schema.tables.items():
+        if len(table.primary_key) != 1 or table.primary_key[0] not in out.get(name, {}):
+            continue
+        (key,) = table.primary_key
+        values = out[name][key]
+        if values.isna().any() or values.duplicated().any():
+            raise DataError(f"{table.path}: column {key} must hold unique, non-empty keys")
+        dtype = pd.CategoricalDtype(pd.Index(values.to_numpy(dtype=object), dtype="string"))
+        out[name][key] = pd.Categorical.from_codes(np.arange(len(values)), dtype=dtype)
+        dtypes[name, key] = dtype
+    for name, table in schema.tables.items():
+        for fk in table.foreign_keys:
+            fields, reference = fk["fields"], fk["reference"]
+            target = (reference.get("resource") or name, reference["fields"])
+            column = fields[0]
+            if (
+                len(fields) != 1
+                or column not in out.get(name, {})
+                or (target[0], target[1][0]) not in dtypes
+            ):
+                continue
+            raw = out[name][column]
+            encoded = pd.Categorical(raw, dtype=dtypes[target[0], target[1][0]])
+            dangling = raw.notna().to_numpy() & (encoded.codes < 0)
+            if dangling.any():
+                row = int(np.flatnonzero(dangling)[0])
+                raise DataError(
+                    f"{table.path}, row {row + 2}, column {column}, value {raw.iloc[row]!r}: "
+                    f"not a key of {target[0]}.{target[1][0]}"
+                )
+            out[name][column] = encoded
+    return out
+
+
+def _shared(keys: pd.Series, index: pd.Series) -> bool:
+    """Both columns are categoricals over the very same categories."""
+    categorical = pd.CategoricalDtype
+    if not (isinstance(keys.dtype, categorical) and isinstance(index.dtype, categorical)):
+        return False
+    a, b = keys.cat.categories, index.cat.categories
+    return a is b or (len(a) == len(b) and a.equals(b))
+
+
+def positions(keys: pd.Series, index: pd.Series) -> np.ndarray:
+    """Row number in ``index`` (a column of unique keys) of each value of ``keys``; -1 where the
+    value is missing or absent. Shared categoricals are matched by code, anything else by value."""
+    if _shared(keys, index):
+        at = index.cat.codes.to_numpy()
+        lookup = np.full(len(index.cat.categories) + 1, -1, dtype=np.int64)
+        lookup[at] = np.arange(len(at))
+        lookup[-1] = -1  # code -1 (missing) stays -1
+        return lookup[keys.cat.codes.to_numpy()]
+    found = pd.Index(index.astype("string")).get_indexer(keys.astype("string"))
+    return np.where(keys.isna().to_numpy(), -1, found)
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """A key column as plain strings (for result tables and sorting by value)."""
+    return column.astype("string")
