@@ -1,5 +1,5 @@
 """Large synthetic tables, built in memory (vectorised) for benchmarking the helpers. They have
-the columns and dtypes of the loaded dataset (keys encoded as ``helpers.load`` encodes them);
+the columns and dtypes of the loaded dataset (keys and dates encoded as ``helpers.load`` does);
 they are random and labelled synthetic."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.keys import encode_keys
+from helpers.load import encode
 from helpers.schema import Schema
 from helpers.scope import Scope
 
@@ -157,7 +157,7 @@ def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
             {"source_id": pd.array(np.char.add("S", np.arange(n_events // 5 + 1).astype(str)))}
         ),
     }
-    tables = encode_keys(tables, schema)
+    tables = encode(tables, schema)
     return Scope(
         data_dir=schema.path.parent,
         partners=tuple(sorted(partners)),

@@ -13,7 +13,7 @@ import pandas as pd
 
 from helpers.keys import positions
 from helpers.scope import Scope, occasion_keys, year_of
-from helpers.tally import codes, tally
+from helpers.tally import codes, groups, tally
 
 UNDATED = "undated"
 
@@ -38,7 +38,10 @@ def counts_by_partner_year(scope: Scope) -> pd.DataFrame:
         {
             "partner_id": pd.concat([ev.partner_id, ag.partner_id], ignore_index=True),
             "year": pd.concat([ev.year, year_of(ag.date)], ignore_index=True),
-            "occasion": np.concatenate([codes(ev.occasion_id)[0], np.full(len(ag), -1)]),
+            "occasion": pd.arrays.IntegerArray(  # agreements' rows: missing
+                np.concatenate([codes(ev.occasion_id)[0], np.zeros(len(ag), dtype=np.int64)]),
+                np.arange(len(ev) + len(ag)) >= len(ev),
+            ),
             "events": np.repeat([1, 0], [len(ev), len(ag)]),
             "agreements": np.repeat([0, 1], [len(ev), len(ag)]),
             "source_id": pd.concat([ev.source_id, ag.source_id], ignore_index=True),
@@ -283,26 +286,43 @@ def continuity(scope: Scope) -> pd.DataFrame:
     """Per person: first and last dated year met, years met, occasions, partners met, and the
     titles the sources give the person."""
     inter = interlocutors(scope)
-    dated = inter[inter.year != UNDATED].assign(year=lambda d: d.year.astype(int))
     keys = ["side", "person_id", "name"]
-    by_person = inter.groupby(keys, observed=True)
+    dated = inter[inter.year != UNDATED].assign(year=lambda d: d.year.astype(int))
+    by_dated = dated.groupby(keys, sort=False).year
     table = pd.concat(
         [
-            dated.groupby(keys).year.min().rename("first_year"),
-            dated.groupby(keys).year.max().rename("last_year"),
-            dated.groupby(keys).year.nunique().rename("years_met"),
-            by_person.occasions.sum().rename("occasions"),
-            by_person.partner_id.agg(lambda s: ", ".join(sorted(set(s)))).rename("partners"),
+            by_dated.min().rename("first_year"),
+            by_dated.max().rename("last_year"),
+            by_dated.nunique().rename("years_met"),
+            inter.groupby(keys, sort=False).occasions.sum(),
         ],
         axis=1,
     ).reset_index()
-    part = scope.tables["participants"][["person_id", "title_as_stated"]].dropna().drop_duplicates()
-    titles = part.groupby("person_id").title_as_stated.agg(lambda s: "; ".join(sorted(s)))
-    table["titles"] = table.person_id.map(titles).fillna("").astype("string")
+    met = _joined(inter, ["side", "person_id"], "partner_id", ", ")
+    table["partners"] = [met[key] for key in zip(table.side, table.person_id, strict=True)]
+    part = scope.tables["participants"]
+    titles = _joined(part, ["person_id"], "title_as_stated", "; ")
+    table["titles"] = pd.array(
+        [titles.get((person,), "") for person in table.person_id], dtype="string"
+    )
+    table["partners"] = table.partners.astype("string")
     table["first_year"] = table.first_year.astype("Int64")
     table["last_year"] = table.last_year.astype("Int64")
     table["years_met"] = table.years_met.fillna(0).astype(int)
-    return table.sort_values(["side", "first_year", "person_id"]).reset_index(drop=True)
+    columns = [*keys, "first_year", "last_year", "years_met", "occasions", "partners", "titles"]
+    return table[columns].sort_values(["side", "first_year", "person_id"]).reset_index(drop=True)
+
+
+def _joined(frame: pd.DataFrame, keys: list[str], column: str, sep: str) -> dict[tuple, str]:
+    """Per combination of ``keys``: the distinct non-missing values of ``column``, sorted and
+    joined with ``sep``."""
+    pairs = frame[[*keys, column]].dropna(subset=[column])
+    group, first = groups(pairs, [*keys, column])
+    distinct = pairs.iloc[first]
+    joined: dict[tuple, list[str]] = {}
+    for *key, value in zip(*(distinct[c].astype(str) for c in [*keys, column]), strict=True):
+        joined.setdefault(tuple(key), []).append(value)
+    return {key: sep.join(sorted(found)) for key, found in joined.items()}
 
 
 def date_interval(date: str | None, precision: str | None) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -314,7 +334,17 @@ def date_interval(date: str | None, precision: str | None) -> tuple[pd.Timestamp
 
 
 def date_intervals(dates: pd.Series, precision: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Vectorised ``date_interval``: first and last day each partial date leaves open."""
+    """Vectorised ``date_interval``: first and last day each partial date leaves open.
+
+    Each distinct (date, precision) pair is worked out once.
+    """
+    pairs = pd.DataFrame({"date": dates.array, "precision": precision.array})
+    group, first = groups(pairs, ["date", "precision"])
+    lo, hi = _intervals(pairs.date.iloc[first], pairs.precision.iloc[first])
+    return lo.take(group).reset_index(drop=True), hi.take(group).reset_index(drop=True)
+
+
+def _intervals(dates: pd.Series, precision: pd.Series) -> tuple[pd.Series, pd.Series]:
     dates = dates.astype("string").reset_index(drop=True)
     precision = precision.astype("string").reset_index(drop=True)
     padded = dates.where(precision != "month", dates + "-01").where(

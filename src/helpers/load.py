@@ -2,7 +2,8 @@
 
 Vocabularies become ordered categoricals; single-column primary and foreign keys become
 categoricals that share the referenced table's keys (``helpers.keys``), so that joins are
-array lookups.
+array lookups; partial ISO dates (``2019``, ``2019-03``, ``2019-03-05``) become categoricals
+of the distinct dates, so that each distinct date is parsed once, however many rows share it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.keys import encode_keys
-from helpers.schema import Schema, Table
+from helpers.schema import DATE_GROUPS, Schema, Table
 
 
 def read_table(data_dir: Path | str, table: Table) -> pd.DataFrame:
@@ -44,4 +45,14 @@ def load_dataset(data_dir: Path | str, *, validate: bool = True) -> dict[str, pd
         require_valid(data_dir)
     schema = Schema.of(data_dir)
     tables = {name: read_table(data_dir, table) for name, table in schema.tables.items()}
-    return encode_keys(tables, schema)
+    return encode(tables, schema)
+
+
+def encode(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd.DataFrame]:
+    """Key and partial-date columns as categoricals (see the module's docstring)."""
+    tables = encode_keys(tables, schema)
+    for name, group in DATE_GROUPS.items():
+        for column in group.dates:
+            if column in tables.get(name, {}):
+                tables[name][column] = pd.Categorical(tables[name][column])
+    return tables

@@ -2,18 +2,17 @@
 
 Each rule is a Frictionless ``Check`` so that its problems come out of the same validation
 report, with row, column and value, as the library's own (types, keys, vocabularies). Which
-columns form a date is declared once here, in ``DATE_GROUPS``.
+columns form a date is declared once, in ``helpers.schema.DATE_GROUPS``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from frictionless import Check, Row, errors
 
-PRECISION_LENGTH = {"year": 4, "month": 7, "day": 10}
+from helpers.schema import DATE_GROUPS, PRECISION_LENGTH, DateGroup
 
 
 class RuleError(errors.CellError):
@@ -24,32 +23,6 @@ class RuleError(errors.CellError):
     description = "A value breaks a decision rule of data/CODEBOOK.md."
     template = "{note}"
 
-
-@dataclass(frozen=True)
-class DateGroup:
-    """Columns that together record one date under the codebook's precision rules."""
-
-    start: str
-    precision: str
-    inferred: str
-    reason: str
-    as_stated: str
-    end: str | None = None
-
-
-DATE_GROUPS: dict[str, DateGroup] = {
-    "events": DateGroup(
-        "start_date",
-        "date_precision",
-        "date_inferred",
-        "date_inference_reason",
-        "date_as_stated",
-        end="end_date",
-    ),
-    "agreements": DateGroup(
-        "date", "date_precision", "date_inferred", "date_inference_reason", "date_as_stated"
-    ),
-}
 
 SIDE_PAIRS: dict[str, tuple[str, str, str]] = {
     # table: (visiting column, hosting column, mode column)

@@ -16,6 +16,7 @@ import pandas as pd
 from helpers.keys import positions
 from helpers.load import load_dataset
 from helpers.schema import DataError, Schema
+from helpers.tally import values
 
 ALL = "all"
 
@@ -52,8 +53,8 @@ def year_of(dates: pd.Series) -> pd.Series:
 
     Each distinct date is parsed once (a table holds far fewer dates than rows).
     """
-    codes, uniques = pd.factorize(dates.to_numpy(dtype=object, na_value=None))
-    parsed = pd.to_numeric(pd.Series(uniques, dtype="string").str.slice(0, 4), errors="coerce")
+    codes, uniques = values(dates)
+    parsed = pd.to_numeric(uniques.astype("string").str.slice(0, 4), errors="coerce")
     lookup = np.append(parsed.to_numpy(dtype=float, na_value=np.nan), np.nan)
     return pd.Series(lookup[codes], index=dates.index).astype("Int64")
 

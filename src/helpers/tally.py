@@ -20,12 +20,23 @@ def codes(column: pd.Series) -> tuple[np.ndarray, int]:
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy().astype(np.int64), len(column.cat.categories)
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(column):
-        values = column.to_numpy().astype(np.int64)
-        if values.min() >= -1 and values.max() < 2**31:
-            return values, int(values.max()) + 1
+    if pd.api.types.is_integer_dtype(dtype) and column.notna().any():
+        # small integers (years, codes) are their own codes, shifted to start at 0
+        missing = column.isna().to_numpy()
+        values = column.to_numpy(dtype=np.int64, na_value=0)
+        low, high = values[~missing].min(), values[~missing].max()
+        if high - low < 2**31:
+            return np.where(missing, -1, values - low), int(high - low) + 1
     found, uniques = pd.factorize(column)
     return found.astype(np.int64), len(uniques)
+
+
+def values(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Code of each value (-1 if missing) and the distinct values the codes point at."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64), pd.Series(column.cat.categories)
+    found, uniques = pd.factorize(column.to_numpy(dtype=object, na_value=None))
+    return found.astype(np.int64), pd.Series(uniques, dtype=object)
 
 
 def groups(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
