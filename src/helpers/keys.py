@@ -45,15 +45,17 @@ def encode_keys(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd
             ):
                 continue
             raw = out[name][column]
-            encoded = pd.Categorical(raw, dtype=dtypes[target[0], target[1][0]])
-            dangling = raw.notna().to_numpy() & (encoded.codes < 0)
+            dtype = dtypes[target[0], target[1][0]]
+            found = dtype.categories.get_indexer(raw.astype("string"))
+            present = raw.notna().to_numpy()
+            dangling = present & (found < 0)
             if dangling.any():
                 row = int(np.flatnonzero(dangling)[0])
                 raise DataError(
                     f"{table.path}, row {row + 2}, column {column}, value {raw.iloc[row]!r}: "
                     f"not a key of {target[0]}.{target[1][0]}"
                 )
-            out[name][column] = encoded
+            out[name][column] = pd.Categorical.from_codes(np.where(present, found, -1), dtype=dtype)
     return out
 
 
