@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where executed notebooks go (default: notebooks/ "
         "for the project's own figures, else OUT/notebooks)",
     )
-    p.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores)")
+    p.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores + 1)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("new-source", help="register an article and write its coding template")
     p.add_argument("file", help="the article, a UTF-8 text file")

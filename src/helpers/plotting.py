@@ -50,6 +50,10 @@ METADATA = {
 }
 
 
+# zlib level 3 instead of 6: PNGs a few per cent larger, written in about half the time
+SAVE_OPTIONS = {"png": {"pil_kwargs": {"compress_level": 3}}}
+
+
 def use_style() -> None:
     """Apply the report style (call once at the top of a notebook).
 
@@ -86,6 +90,6 @@ def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name:
 def _figure_writer(fig: plt.Figure, fmt: str):
     def write(tmp: Path) -> None:
         with mpl.rc_context(STYLE):
-            fig.savefig(tmp, format=fmt, metadata=METADATA[fmt])
+            fig.savefig(tmp, format=fmt, metadata=METADATA[fmt], **SAVE_OPTIONS.get(fmt, {}))
 
     return write

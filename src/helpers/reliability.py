@@ -85,9 +85,10 @@ def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
         return float("nan")
 
 
-def compare(dir_a: Path | str, dir_b: Path | str) -> Comparison:
-    """Compare two valid codings of the same sources."""
-    a, b = load_dataset(dir_a), load_dataset(dir_b)
+def compare(dir_a: Path | str, dir_b: Path | str, *, validate_a: bool = True) -> Comparison:
+    """Compare two valid codings of the same sources. Both are validated first, unless
+    ``validate_a`` is false because coding A has just been validated (as the report runner does)."""
+    a, b = load_dataset(dir_a, validate=validate_a), load_dataset(dir_b)
     sources_a = set(zip(a["sources"].file_name, a["sources"].sha256, strict=True))
     sources_b = set(zip(b["sources"].file_name, b["sources"].sha256, strict=True))
     if sources_a != sources_b:

@@ -162,7 +162,8 @@ def run_report(
     executed = Path(executed_dir).resolve() if executed_dir else NOTEBOOKS
     work = plan(data_dir, out_dir, executed)
     progress = sys.stderr.isatty()
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(work)))
+    # one more notebook than cores: a kernel starting up waits on its sockets part of the time
+    workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {job.name: pool.submit(run_job, job, progress) for job in work}
         failures = {}
