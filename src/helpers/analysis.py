@@ -251,8 +251,8 @@ def agreement_counts(scope: Scope) -> pd.DataFrame:
     return table.sort_values(["partner_id", "kind", "status"]).reset_index(drop=True)
 
 
-def interlocutors(scope: Scope) -> pd.DataFrame:
-    """Person x partner x year: events and occasions attended, with the person's side."""
+def _attendance(scope: Scope) -> pd.DataFrame:
+    """Side x partner x person x year (keys still coded): events, occasions and sources."""
     t = scope.tables
     occ = occasions(t["events"])
     part = t["participants"]
@@ -268,14 +268,23 @@ def interlocutors(scope: Scope) -> pd.DataFrame:
         }
     )
     keys = ["side", "partner_id", "person_id", "year"]
-    table = tally(
+    return tally(
         frame, keys, count="events", distinct={"occasions": "occasion", "sources": "source_id"}
     )
-    persons = t["persons"]
+
+
+def _names(scope: Scope, person_ids: pd.Series) -> pd.Series:
+    persons = scope.tables["persons"]
     names = pd.Series(persons.name.astype("string").array, index=persons.person_id.astype("string"))
+    return person_ids.astype("string").map(names).astype("string")
+
+
+def interlocutors(scope: Scope) -> pd.DataFrame:
+    """Person x partner x year: events and occasions attended, with the person's side."""
+    table = _attendance(scope)
     for column in ("side", "partner_id", "person_id"):
         table[column] = table[column].astype("string")
-    table.insert(3, "name", table.person_id.map(names).astype("string"))
+    table.insert(3, "name", _names(scope, table.person_id))
     table["year"] = year_label(table.year.astype("Int64"))
     return table.sort_values(
         ["partner_id", "side", "year", "person_id"], key=_undated_last
@@ -285,23 +294,25 @@ def interlocutors(scope: Scope) -> pd.DataFrame:
 def continuity(scope: Scope) -> pd.DataFrame:
     """Per person: first and last dated year met, years met, occasions, partners met, and the
     titles the sources give the person."""
-    inter = interlocutors(scope)
-    keys = ["side", "person_id", "name"]
-    dated = inter[inter.year != UNDATED].assign(year=lambda d: d.year.astype(int))
-    by_dated = dated.groupby(keys, sort=False).year
+    attended = _attendance(scope)
+    keys = ["side", "person_id"]
+    by_dated = attended[attended.year.notna().to_numpy()].groupby(keys, sort=False).year
     table = pd.concat(
         [
             by_dated.min().rename("first_year"),
             by_dated.max().rename("last_year"),
             by_dated.nunique().rename("years_met"),
-            inter.groupby(keys, sort=False).occasions.sum(),
+            attended.groupby(keys, sort=False).occasions.sum(),
         ],
         axis=1,
     ).reset_index()
-    met = _joined(inter, ["side", "person_id"], "partner_id", ", ")
+    met = _joined(attended, keys, "partner_id", ", ")
     table["partners"] = [met[key] for key in zip(table.side, table.person_id, strict=True)]
-    part = scope.tables["participants"]
-    titles = _joined(part, ["person_id"], "title_as_stated", "; ")
+    titles = _joined(scope.tables["participants"], ["person_id"], "title_as_stated", "; ")
+    for column in keys:
+        table[column] = table[column].astype("string")
+    table.insert(2, "name", _names(scope, table.person_id))
+    table = table[table.name.notna().to_numpy()]  # as before: people without a name are left out
     table["titles"] = pd.array(
         [titles.get((person,), "") for person in table.person_id], dtype="string"
     )
@@ -309,7 +320,8 @@ def continuity(scope: Scope) -> pd.DataFrame:
     table["first_year"] = table.first_year.astype("Int64")
     table["last_year"] = table.last_year.astype("Int64")
     table["years_met"] = table.years_met.fillna(0).astype(int)
-    columns = [*keys, "first_year", "last_year", "years_met", "occasions", "partners", "titles"]
+    columns = [*keys, "name", "first_year", "last_year", "years_met", "occasions"]
+    columns += ["partners", "titles"]
     return table[columns].sort_values(["side", "first_year", "person_id"]).reset_index(drop=True)
 
 
