@@ -18,7 +18,22 @@ def _categorical(values, table: str, column: str, schema: Schema) -> pd.Categori
 
 def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
     """A Scope of ``n_events`` events (a third of them meetings inside visits), with agreements,
-    participants and theme links in proportion."""
+    participants and theme links in proportion, encoded as ``helpers.load`` encodes a dataset."""
+    schema = Schema.project()
+    tables = encode(synthetic_tables(n_events, seed), schema)
+    return Scope(
+        data_dir=schema.path.parent,
+        partners=tuple(sorted(tables["partners"].partner_id.astype(str))),
+        year_from=None,
+        year_to=None,
+        theme_kinds=("crime", "means"),
+        include_observers=True,
+        tables=tables,
+    )
+
+
+def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
+    """The tables of ``synthetic_scope`` as read from CSV, before keys and dates are encoded."""
     rng = np.random.default_rng(seed)
     schema = Schema.project()
     partners = np.array([f"P{i:02d}" for i in range(20)])
@@ -157,13 +172,4 @@ def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
             {"source_id": pd.array(np.char.add("S", np.arange(n_events // 5 + 1).astype(str)))}
         ),
     }
-    tables = encode(tables, schema)
-    return Scope(
-        data_dir=schema.path.parent,
-        partners=tuple(sorted(partners)),
-        year_from=None,
-        year_to=None,
-        theme_kinds=("crime", "means"),
-        include_observers=True,
-        tables=tables,
-    )
+    return tables

@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -31,13 +32,35 @@ def _marker_handle(marker: str, color: str, label: str) -> Line2D:
     return Line2D([], [], marker=marker, ls="none", color=color, mec="black", mew=0.4, label=label)
 
 
+def _bars(ax: plt.Axes, x: np.ndarray, heights: list[int], width: float, **style) -> None:
+    """Vertical bars from 0 centred on ``x``, drawn as one collection: the same picture as
+    ``ax.bar``, without one patch object (and one limits update) per bar."""
+    left, top = np.asarray(x, dtype=float) - width / 2, np.asarray(heights, dtype=float)
+    corners = np.stack(
+        [
+            np.column_stack([left, np.zeros_like(top)]),
+            np.column_stack([left, top]),
+            np.column_stack([left + width, top]),
+            np.column_stack([left + width, np.zeros_like(top)]),
+        ],
+        axis=1,
+    )
+    bars = PolyCollection(corners, edgecolors="none", linewidths=0, **style)
+    bars.sticky_edges.y.append(0)  # like ax.bar: the axis starts at 0, with no margin below
+    ax.add_collection(bars)
+    ax.autoscale_view()
+
+
 def _dot_area(events: int) -> float:
     """Marker area for a count: grows with the count but stays readable for large counts."""
     return 14 + 10 * min(events, 12)
 
 
-def _theme_grid(ax: plt.Axes, grid: np.ndarray, themes: pd.DataFrame, vmax: float) -> None:
-    """Shade a themes x years grid (empty cells left blank) and label its theme rows."""
+def _theme_grid(
+    ax: plt.Axes, grid: np.ndarray, themes: pd.DataFrame, vmax: float, label_rows: bool = True
+) -> None:
+    """Shade a themes x years grid (empty cells left blank) and label its theme rows (panels
+    that share their rows with a labelled one need not label them again)."""
     ax.pcolormesh(
         np.ma.masked_invalid(grid),
         cmap=SEQUENTIAL,
@@ -46,9 +69,11 @@ def _theme_grid(ax: plt.Axes, grid: np.ndarray, themes: pd.DataFrame, vmax: floa
         edgecolors="#dddddd",
         linewidth=0.4,
     )
-    ax.set_yticks(
-        np.arange(len(themes)) + 0.5, [f"{t.label} ({t.kind})" for t in themes.itertuples()]
-    )
+    if label_rows:
+        rows = [f"{t.label} ({t.kind})" for t in themes.itertuples()]
+        ax.set_yticks(np.arange(len(themes)) + 0.5, rows)
+    else:
+        ax.set_yticks([])
     ax.set_xlim(0, grid.shape[1])
     ax.set_ylim(len(themes), 0)
     ax.tick_params(length=0)
@@ -69,11 +94,12 @@ def counts_by_year(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
         for i, partner in enumerate(partners):
             rows = table[table.partner_id == partner].set_index("year")[column]
             heights = [int(rows.get(y, 0)) for y in years]
-            ax.bar(
+            _bars(
+                ax,
                 x + (i - (len(partners) - 1) / 2) * width,
                 heights,
                 width,
-                color=colors[partner],
+                facecolors=colors[partner],
                 label=partner,
             )
         _year_ticks(ax, x, years)
@@ -194,6 +220,7 @@ def theme_heatmap(
                     va="center",
                     fontsize=6,
                     color="white" if grid[r, c] > 0.6 else "black",
+                    in_layout=False,  # inside its cell: no need to measure it for the layout
                 )
     image = ax.imshow(grid, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(partners)), partners)
@@ -256,16 +283,23 @@ def theme_year_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     theme_ids = list(themes.theme_id)
     years = _years_axis(table.year)
+    # the panels' rows line up (same themes, same limits) without sharing an axis, so that only
+    # the first panel makes tick marks for them
     fig, axes = plt.subplots(
-        1, len(partners), figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.3), sharey=True, squeeze=False
+        1, len(partners), figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.3), squeeze=False
     )
     vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
+    # label every year if the panel is wide enough, else every step-th (about 0.12 in a label)
+    fitting = max(2, int(PAGE_WIDTH / max(len(partners), 1) / 0.12))
+    step = -(-len(years) // fitting)
+    row_of = {theme: i for i, theme in enumerate(theme_ids)}
+    column_of = {year: i for i, year in enumerate(years)}
     for ax, partner in zip(axes[0], partners, strict=True):
         grid = np.full((len(themes), len(years)), np.nan)
         for cell in table[table.partner_id == partner].itertuples():
-            grid[theme_ids.index(cell.theme_id), years.index(cell.year)] = cell.occasions
-        _theme_grid(ax, grid, themes, vmax)
-        ax.set_xticks(np.arange(len(years)) + 0.5, years, rotation=90)
+            grid[row_of[cell.theme_id], column_of[cell.year]] = cell.occasions
+        _theme_grid(ax, grid, themes, vmax, label_rows=ax is axes[0][0])
+        ax.set_xticks(np.arange(0, len(years), step) + 0.5, years[::step], rotation=90)
         ax.set_title(partner)
     fig.supxlabel("Year of the occasion", fontsize=8)
     fig.tight_layout()
@@ -381,6 +415,7 @@ def theme_spread(table: pd.DataFrame) -> plt.Figure:
                     va="center",
                     fontsize=6,
                     color="white" if grid[r, c] / vmax > 0.6 else "black",
+                    in_layout=False,  # inside its cell: no need to measure it for the layout
                 )
     _year_ticks(ax, np.arange(len(years)) + 0.5, years)
     ax.set_xlabel("Year of the occasion (cell: number of partners raising the theme)")
