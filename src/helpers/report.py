@@ -138,7 +138,10 @@ def run_job(job: Job, progress: bool) -> None:
             parameters=job.parameters,
             kernel_name="python3",
             progress_bar=progress,
-            cwd=str(job.source.parent),
+            # The kernel starts in the notebook's folder (nbclient takes it from the resources).
+            # Not papermill's cwd=: that changes the whole process's directory while a notebook
+            # runs, and the threads running notebooks side by side would race on it.
+            resources={"metadata": {"path": str(job.source.parent)}},
             record_timing=False,
             # Stop the kernel at once when the notebook is done: ipykernel's graceful shutdown
             # sometimes deadlocks (its control thread flushes stdout after the IOPub thread has
