@@ -214,3 +214,30 @@ def test_empty_scopes_are_refused(kwargs, fragment) -> None:
 
 def test_repeated_partners_count_once() -> None:
     assert resolve(DATA, partners=["VNM", "VNM"]).partners == ("VNM",)
+
+
+def test_theme_partners_by_year(everything) -> None:
+    table = analysis.theme_partners_by_year(everything)
+    transnational = {
+        r.year: (r.partners, r.partner_ids, r.sources)
+        for r in table[table.theme_id == "transnational_crime"].itertuples()
+    }
+    assert transnational == {
+        "2019": (1, "CHN", 1),
+        "2021": (1, "VNM", 1),
+        "2024": (1, "VNM", 1),
+        "undated": (1, "TLS", 1),
+    }
+    # the 2023 visit's themes come only from an observer's commentary
+    assert set(table[table.year == "2023"].theme_id) == {
+        "border_control",
+        "illegal_migration",
+        "smuggling",
+    }
+    # sources are distinct sources of the theme's links that year, not a sum over partners
+    links = analysis.theme_links(everything).astype({"year": "string"}).fillna({"year": "undated"})
+    expected = links.groupby(["theme_id", "year"], observed=True).source_id.nunique()
+    got = table.set_index(["theme_id", "year"]).sources
+    assert {(str(t), str(y)): n for (t, y), n in expected.items()} == {
+        (str(t), str(y)): n for (t, y), n in got.items()
+    }

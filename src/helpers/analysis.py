@@ -180,15 +180,19 @@ def _theme_counts(scope: Scope, keys: list[str], occ: pd.DataFrame) -> pd.DataFr
     """Occasions and sources per group of theme links, with the themes' kinds and labels."""
     links = theme_links(scope, occ)
     table = tally(links, keys, distinct={"occasions": "occasion", "sources": "source_id"})
-    themes = scope.tables["themes"]
-    labels = pd.DataFrame(
-        {"kind": themes.kind.astype("string").array, "label": themes.label.astype("string").array},
-        index=themes.theme_id.astype("string").array,
-    )
     for column in ("partner_id", "theme_id", "voice"):
         if column in table:
             table[column] = table[column].astype("string")
-    return table.join(labels, on="theme_id")
+    return table.join(_theme_labels(scope), on="theme_id")
+
+
+def _theme_labels(scope: Scope) -> pd.DataFrame:
+    """Kind and label of each theme, indexed by theme_id (as text)."""
+    themes = scope.tables["themes"]
+    return pd.DataFrame(
+        {"kind": themes.kind.astype("string").array, "label": themes.label.astype("string").array},
+        index=themes.theme_id.astype("string").array,
+    )
 
 
 def theme_by_partner(scope: Scope) -> pd.DataFrame:
@@ -405,18 +409,24 @@ def timeline_table(events: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFra
     )
 
 
-def theme_partners_by_year(by_year: pd.DataFrame) -> pd.DataFrame:
-    """Theme x year: how many partners raised the theme that year, and which."""
-    table = (
-        by_year.groupby(["theme_id", "kind", "label", "year"], observed=True)
-        .agg(
-            partners=("partner_id", "nunique"),
-            partner_ids=("partner_id", lambda s: ", ".join(sorted(set(s)))),
-            sources=("sources", "sum"),
-        )
-        .reset_index()
+def theme_partners_by_year(scope: Scope) -> pd.DataFrame:
+    """Theme x year: how many partners raised the theme that year, which, and how many distinct
+    sources say so (any voice in scope)."""
+    links = theme_links(scope)
+    keys = ["theme_id", "year"]
+    table = tally(links, keys, distinct={"partners": "partner_id", "sources": "source_id"})
+    which = _joined(links, keys, "partner_id", ", ")
+    found = zip(table.theme_id.astype(str), table.year.astype(str), strict=True)
+    table["partner_ids"] = pd.array([which[key] for key in found], dtype="string")
+    table["theme_id"] = table.theme_id.astype("string")
+    table = table.join(_theme_labels(scope), on="theme_id")
+    table["year"] = year_label(table.year)
+    columns = ["theme_id", "kind", "label", "year", "partners", "partner_ids", "sources"]
+    return (
+        table[columns]
+        .sort_values(["kind", "theme_id", "year"], key=_undated_last)
+        .reset_index(drop=True)
     )
-    return table.sort_values(["kind", "theme_id", "year"], key=_undated_last).reset_index(drop=True)
 
 
 def vocabulary(scope: Scope, table: str, column: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,12 @@ def run_job(job: Job, progress: bool) -> None:
     import papermill as pm
 
     job.target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = job.target.with_name(f".{job.target.stem}.running.ipynb")
+    # a name of its own, so that two reports writing to the same folder do not share it
+    handle, name = tempfile.mkstemp(
+        dir=job.target.parent, prefix=f".{job.target.stem}.", suffix=".running.ipynb"
+    )
+    os.close(handle)
+    tmp = Path(name)
     try:
         pm.execute_notebook(
             str(job.source),
