@@ -678,3 +678,19 @@ def test_cli_exits_2_on_an_unusable_directory(tmp_path: Path) -> None:
     result = _cli(str(data), cwd=tmp_path)
     assert result.returncode == 2
     assert "datapackage.json" in result.stderr
+
+
+def test_rows_are_lines_of_the_file_when_a_cell_spans_lines(tmp_path: Path) -> None:
+    """A quoted cell over two lines shifts every later record down a line; a problem after it
+    names the line in the file, not the record's number."""
+    data, _ = make_variant(tmp_path)
+    path = data / "event_themes.csv"
+    rows = _read(path)
+    evidence, voice = rows[0].index("evidence"), rows[0].index("voice")
+    rows[1][evidence] += "\nand a second line"
+    rows[3][voice] = "nonsense"
+    _write(path, rows)
+    problems = validate_dataset(data)
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("event_themes.csv", 5, "voice", "nonsense")
+    ], _listing(problems)

@@ -7,7 +7,7 @@ import csv
 import hashlib
 import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -76,7 +76,38 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
             problems += cross_table_problems(tables, schema)
             if seeds_dir is not None:
                 problems += paragraph_problems(tables, schema, Path(seeds_dir))
+    problems = _on_physical_lines(problems, data_dir)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+
+
+def _on_physical_lines(problems: list[Problem], data_dir: Path) -> list[Problem]:
+    """Problems with ``row`` as the line of the file where the record starts: the checks count
+    records (header = 1), which differs from lines once a quoted cell spans several lines."""
+    starts: dict[str, list[int]] = {}
+    out = []
+    for problem in problems:
+        if problem.row is not None:
+            if problem.file not in starts:
+                starts[problem.file] = _record_starts(data_dir / problem.file)
+            lines = starts[problem.file]
+            if 1 <= problem.row <= len(lines):
+                problem = replace(problem, row=lines[problem.row - 1])
+        out.append(problem)
+    return out
+
+
+def _record_starts(path: Path) -> list[int]:
+    """Line on which each record of a CSV file starts (the header's is 1); [] if unreadable."""
+    starts, previous = [], 0
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            for _ in reader:
+                starts.append(previous + 1)
+                previous = reader.line_num
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return starts
 
 
 def require_valid(data_dir: Path | str, seeds_dir: Path | str | None = None) -> None:
