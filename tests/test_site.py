@@ -3,6 +3,7 @@ nothing is requested from outside the site, and the site is deterministic."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -35,6 +36,17 @@ def test_index_lists_every_notebook(site: Path) -> None:
     for notebook in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
         assert f'href="notebooks/{notebook.stem}.html"' in index
         assert (site / "notebooks" / f"{notebook.stem}.html").is_file()
+
+
+def test_index_is_headed_by_the_data_package_title(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    descriptor = data / "datapackage.json"
+    text = descriptor.read_text(encoding="utf-8")
+    title = json.loads(text)["title"]
+    descriptor.write_text(text.replace(title, "Another study & its data"), encoding="utf-8")
+    index = build_site(ROOT / "notebooks", ROOT / "figures", data, tmp_path / "site")
+    assert "<h1>Another study &amp; its data</h1>" in index.read_text(encoding="utf-8")
 
 
 def need_chromium() -> None:

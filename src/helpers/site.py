@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
+from helpers.schema import Schema
+
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 60rem; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.45; color: #222; }
@@ -91,8 +93,9 @@ def build_site(executed_dir: Path, figures_dir: Path, data_dir: Path, site_dir: 
         figures = _copy_tree(figures_dir / path.stem, staging / "figures" / path.stem)
         entries.append((path.stem, title, question, figures))
     data_files = _copy_tree(data_dir, staging / "data")
+    heading = Schema.of(data_dir).descriptor.get("title") or "Report"
     parts = [
-        "<h1>Cambodia's Ministry of Interior and its foreign partners</h1>",
+        f"<h1>{html.escape(heading)}</h1>",
         "<p>Executed notebooks of the report, their figures and the tables behind them, and "
         "the dataset they are computed from.</p>",
         "<h2>Notebooks</h2>",
@@ -118,7 +121,7 @@ def build_site(executed_dir: Path, figures_dir: Path, data_dir: Path, site_dir: 
     for f in data_files:
         parts.append(f'<li><a href="{os.path.relpath(f, staging)}">{html.escape(f.name)}</a></li>')
     parts.append("</ul>")
-    (staging / "index.html").write_text(_page("Report", "\n".join(parts), 0), encoding="utf-8")
+    (staging / "index.html").write_text(_page(heading, "\n".join(parts), 0), encoding="utf-8")
     old = site_dir.with_name(f".{site_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if site_dir.exists():
