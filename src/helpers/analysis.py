@@ -380,9 +380,8 @@ def timeline_items(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     def spans(frame: pd.DataFrame, id_column: str, date_column: str) -> pd.DataFrame:
         out = frame[[id_column, "partner_id", "source_id"]].reset_index(drop=True)
-        out["precision"] = frame.date_precision.astype("string").reset_index(drop=True)
+        out["precision"] = frame.date_precision.reset_index(drop=True)
         out["lo"], out["hi"] = date_intervals(frame[date_column], out.precision)
-        out["partner_id"] = out.partner_id.astype("string")
         return out
 
     events = scope.tables["events"]
@@ -404,6 +403,8 @@ def timeline_table(events: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFra
     table = pd.concat(parts, ignore_index=True)
     for column in ("lo", "hi"):
         table[column] = table[column].dt.strftime("%Y-%m-%d").astype("string")
+    for column in ("id", "partner_id", "source_id", "precision"):
+        table[column] = table[column].astype("string")
     return table.sort_values(["partner_id", "lo", "item", "id"], na_position="last").reset_index(
         drop=True
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PolyCollection
+from matplotlib import dates as mdates
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -48,6 +49,17 @@ def _bars(ax: plt.Axes, x: np.ndarray, heights: list[int], width: float, **style
     bars = PolyCollection(corners, edgecolors="none", linewidths=0, **style)
     bars.sticky_edges.y.append(0)  # like ax.bar: the axis starts at 0, with no margin below
     ax.add_collection(bars)
+    ax.autoscale_view()
+
+
+def _spans(ax: plt.Axes, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, **style) -> None:
+    """Horizontal lines from date ``lo`` to date ``hi`` at heights ``y``, as one collection
+    built from plain arrays (``ax.hlines`` goes through a masked array per line)."""
+    ax.xaxis_date()
+    start, end = mdates.date2num(lo), mdates.date2num(hi)
+    y = np.asarray(y, dtype=float)
+    segments = np.stack([np.column_stack([start, y]), np.column_stack([end, y])], axis=1)
+    ax.add_collection(LineCollection(segments, **style))
     ax.autoscale_view()
 
 
@@ -123,11 +135,12 @@ def timeline(events: pd.DataFrame, agreements: pd.DataFrame, partners: list[str]
         dated = frame[frame.lo.notna().to_numpy()].drop_duplicates(
             ["partner_id", "precision", "lo", "hi"]
         )
-        row = dated.partner_id.map(rows).to_numpy(dtype=int)
+        row = dated.partner_id.astype("string").map(rows).to_numpy(dtype=int)
         y = row + offset
         color = to_rgba_array([colors[p] for p in partners])[row]
         day = (dated.precision == "day").fillna(False).to_numpy()
-        ax.hlines(
+        _spans(
+            ax,
             y[~day],
             dated.lo.to_numpy()[~day],
             dated.hi.to_numpy()[~day],
