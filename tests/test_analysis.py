@@ -241,3 +241,37 @@ def test_theme_partners_by_year(everything) -> None:
     assert {(str(t), str(y)): n for (t, y), n in expected.items()} == {
         (str(t), str(y)): n for (t, y), n in got.items()
     }
+
+
+def _edited_copy(tmp_path: Path, file: str, edit) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    path = data / file
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8", newline="")
+    return data
+
+
+def test_agreement_without_event_is_an_occasion_when_no_event_is_in_scope(tmp_path) -> None:
+    # A002 loses its event and gets a date of its own: in 2021, China has it and nothing else
+    def edit(text: str) -> str:
+        return text.replace("A002,S001,9,CHN,E003,", "A002,S001,9,CHN,,").replace(
+            "signed,Friday,2019,year", "signed,Friday,2021,year"
+        )
+
+    scope = resolve(_edited_copy(tmp_path, "agreements.csv", edit), "CHN", 2021, 2021)
+    assert scope.tables["events"].empty and len(scope.tables["agreements"]) == 1
+    assert analysis.occasion_totals(scope).to_dict() == {"CHN": 1}
+    by_partner = analysis.theme_by_partner(scope)
+    assert set(by_partner.partner_occasions) <= {1}
+
+
+def test_agreements_are_sorted_by_text_not_by_file_order(tmp_path) -> None:
+    def reverse(text: str) -> str:
+        header, *rows = text.splitlines()
+        return "\n".join([header, *reversed(rows)]) + "\n"
+
+    scope = resolve(_edited_copy(tmp_path, "partners.csv", reverse))
+    table = analysis.agreements_table(scope)
+    keys = list(zip(table.partner_id, table.year, table.agreement_id, strict=True))
+    assert keys == sorted(keys)
+    assert table.partner_id.dtype == "string"

@@ -30,3 +30,44 @@ def test_figure_files(stem: Path) -> None:
     svg = stem.with_suffix(".svg").read_text(encoding="utf-8")
     assert "<dc:date>" not in svg
     assert b"CreationDate" not in stem.with_suffix(".pdf").read_bytes()
+
+
+def test_theme_year_grid_of_an_empty_table_is_drawn() -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers import analysis, figures
+    from helpers.scope import resolve
+
+    empty = analysis.theme_by_year(resolve(FIGURES.parent / "data")).iloc[:0]
+    fig = figures.theme_year_grid(empty, ["VNM"])
+    assert len(fig.axes) == 1
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(("partners", "n_years", "labels"), [(3, 4, 4), (3, 25, 13), (20, 25, 3)])
+def test_theme_year_grid_year_labels_fit_the_panels(
+    partners: int, n_years: int, labels: int
+) -> None:
+    """Every year is labelled when the panel has room (about 0.12 in a label), else every k-th."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from helpers import figures
+
+    years = [str(y) for y in range(2000, 2000 + n_years)]
+    ids = [f"P{i:02d}" for i in range(partners)]
+    table = pd.DataFrame(
+        {
+            "partner_id": ids * len(years),
+            "year": [y for y in years for _ in ids],
+            "theme_id": "t1",
+            "kind": "crime",
+            "label": "Theme",
+            "occasions": 1,
+            "sources": 1,
+        }
+    )
+    fig = figures.theme_year_grid(table, ids)
+    assert [len(ax.get_xticklabels()) for ax in fig.axes] == [labels] * partners
+    assert [bool(ax.get_yticklabels()) for ax in fig.axes] == [True] + [False] * (partners - 1)
+    plt.close(fig)

@@ -95,5 +95,5 @@ def test_dangling_foreign_key_is_an_error_not_a_missing_value(tmp_path: Path) ->
 def test_duplicate_primary_key_is_an_error() -> None:
     schema = Schema.of(DATA)
     partners = pd.DataFrame({"partner_id": pd.array(["VNM", "VNM"], dtype="string")})
-    with pytest.raises(DataError, match="partner_id must hold unique"):
+    with pytest.raises(DataError, match=r"partners.csv, row 3, column partner_id, value 'VNM'"):
         encode_keys({"partners": partners}, schema)

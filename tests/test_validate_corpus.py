@@ -694,3 +694,16 @@ def test_rows_are_lines_of_the_file_when_a_cell_spans_lines(tmp_path: Path) -> N
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [
         ("event_themes.csv", 5, "voice", "nonsense")
     ], _listing(problems)
+
+
+def test_duplicate_key_message_names_the_line_of_the_first_copy(tmp_path: Path) -> None:
+    data, _ = make_variant(tmp_path)
+    path = data / "event_themes.csv"
+    rows = _read(path)
+    evidence = rows[0].index("evidence")
+    rows[1][evidence] += "\nsecond line\nthird line"
+    rows.insert(5, list(rows[4]))  # record 5 (line 7) repeated as record 6 (line 8)
+    _write(path, rows)
+    problems = [p for p in validate_dataset(data) if p.rule == "primary-key"]
+    assert [(p.file, p.row) for p in problems] == [("event_themes.csv", 8)], _listing(problems)
+    assert "line 7" in problems[0].message, problems[0].message

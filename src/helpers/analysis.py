@@ -95,6 +95,11 @@ def _take(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArr
     return column.array.take(rows, allow_fill=True)
 
 
+def _codes_at(found: np.ndarray, rows: np.ndarray) -> pd.arrays.IntegerArray:
+    """``found[rows]``, missing where a row is -1 (nothing found): never the last element."""
+    return pd.arrays.IntegerArray(np.append(found, 0)[rows], rows < 0)
+
+
 def _agreement_occasions(
     occ: pd.DataFrame, agreements: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray, pd.Series]:
@@ -104,7 +109,7 @@ def _agreement_occasions(
     at_event = positions(agreements.event_id, occ.event_id)
     own, _ = codes(agreements.agreement_id)
     tied = at_event >= 0
-    occasion = np.where(tied, occasion[np.maximum(at_event, 0)], n_event_codes + own)
+    occasion = np.where(tied, np.append(occasion, -1)[at_event], n_event_codes + own)
     years = pd.Series(_take(occ.year, at_event)).where(tied, year_of(agreements.date).array)
     return occasion, at_event, years.astype("Int64")
 
@@ -123,7 +128,7 @@ def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
     at_event = positions(links.event_id, occ.event_id)
     from_events = pd.DataFrame(
         {
-            "occasion": occasion[at_event],
+            "occasion": _codes_at(occasion, at_event),
             "partner_id": _take(occ.partner_id, at_event),
             "year": _take(occ.year, at_event),
             "theme_id": links.theme_id.array,
@@ -238,6 +243,8 @@ def agreements_table(scope: Scope) -> pd.DataFrame:
     """Agreement records with partner, year, kind and status, ready to count or plot."""
     ag = scope.tables["agreements"]
     out = ag[["agreement_id", "partner_id", "kind", "status", "name_as_stated", "source_id"]].copy()
+    for column in ("agreement_id", "partner_id", "source_id"):  # keys as text, sorted as text
+        out[column] = out[column].astype("string")
     out["year"] = year_label(year_of(ag.date))
     out["date_precision"] = ag.date_precision
     return out.sort_values(["partner_id", "year", "agreement_id"]).reset_index(drop=True)
@@ -267,7 +274,7 @@ def _attendance(scope: Scope) -> pd.DataFrame:
             "partner_id": _take(occ.partner_id, at_event),
             "person_id": part.person_id.array,
             "year": _take(occ.year, at_event),
-            "occasion": codes(occ.occasion_id)[0][at_event],
+            "occasion": _codes_at(codes(occ.occasion_id)[0], at_event),
             "source_id": _take(occ.source_id, at_event),
         }
     )
@@ -300,13 +307,14 @@ def continuity(scope: Scope) -> pd.DataFrame:
     titles the sources give the person."""
     attended = _attendance(scope)
     keys = ["side", "person_id"]
-    by_dated = attended[attended.year.notna().to_numpy()].groupby(keys, sort=False).year
+    dated = attended[attended.year.notna().to_numpy()]
+    by_dated = dated.groupby(keys, observed=True, sort=False).year
     table = pd.concat(
         [
             by_dated.min().rename("first_year"),
             by_dated.max().rename("last_year"),
             by_dated.nunique().rename("years_met"),
-            attended.groupby(keys, sort=False).occasions.sum(),
+            attended.groupby(keys, observed=True, sort=False).occasions.sum(),
         ],
         axis=1,
     ).reset_index()

@@ -86,8 +86,8 @@ def _theme_grid(
         ax.set_yticks(np.arange(len(themes)) + 0.5, rows)
     else:
         ax.set_yticks([])
-    ax.set_xlim(0, grid.shape[1])
-    ax.set_ylim(len(themes), 0)
+    ax.set_xlim(0, max(grid.shape[1], 1))
+    ax.set_ylim(max(len(themes), 1), 0)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -304,7 +304,7 @@ def theme_year_grid(table: pd.DataFrame, partners: list[str]) -> plt.Figure:
     vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
     # label every year if the panel is wide enough, else every step-th (about 0.12 in a label)
     fitting = max(2, int(PAGE_WIDTH / max(len(partners), 1) / 0.12))
-    step = -(-len(years) // fitting)
+    step = max(1, -(-len(years) // fitting))
     row_of = {theme: i for i, theme in enumerate(theme_ids)}
     column_of = {year: i for i, year in enumerate(years)}
     for ax, partner in zip(axes[0], partners, strict=True):

@@ -28,8 +28,13 @@ def encode_keys(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd
             continue
         (key,) = table.primary_key
         values = out[name][key]
-        if values.isna().any() or values.duplicated().any():
-            raise DataError(f"{table.path}: column {key} must hold unique, non-empty keys")
+        bad = values.isna().to_numpy() | values.duplicated().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{table.path}, row {row + 2}, column {key}, value {values.iloc[row]!r}: "
+                "keys must be unique and not empty"
+            )
         dtype = pd.CategoricalDtype(pd.Index(values.to_numpy(dtype=object), dtype="string"))
         out[name][key] = pd.Categorical.from_codes(np.arange(len(values)), dtype=dtype)
         dtypes[name, key] = dtype

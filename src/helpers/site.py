@@ -93,7 +93,7 @@ def build_site(executed_dir: Path, figures_dir: Path, data_dir: Path, site_dir: 
         figures = _copy_tree(figures_dir / path.stem, staging / "figures" / path.stem)
         entries.append((path.stem, title, question, figures))
     data_files = _copy_tree(data_dir, staging / "data")
-    heading = Schema.of(data_dir).descriptor.get("title") or "Report"
+    heading = str(Schema.of(data_dir).descriptor.get("title") or "Report")
     parts = [
         f"<h1>{html.escape(heading)}</h1>",
         "<p>Executed notebooks of the report, their figures and the tables behind them, and "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -91,9 +92,24 @@ def _on_physical_lines(problems: list[Problem], data_dir: Path) -> list[Problem]
                 starts[problem.file] = _record_starts(data_dir / problem.file)
             lines = starts[problem.file]
             if 1 <= problem.row <= len(lines):
-                problem = replace(problem, row=lines[problem.row - 1])
+                problem = replace(
+                    problem,
+                    row=lines[problem.row - 1],
+                    # a duplicate key's message names the first copy's record, too
+                    message=re.sub(
+                        r"line (\d+)",
+                        lambda m, lines=lines: f"line {_line(lines, int(m.group(1)))}",
+                        problem.message,
+                    )
+                    if problem.rule == "primary-key"
+                    else problem.message,
+                )
         out.append(problem)
     return out
+
+
+def _line(starts: list[int], record: int) -> int:
+    return starts[record - 1] if 1 <= record <= len(starts) else record
 
 
 def _record_starts(path: Path) -> list[int]:
