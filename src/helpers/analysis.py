@@ -252,12 +252,10 @@ def agreements_table(scope: Scope) -> pd.DataFrame:
 
 def agreement_counts(scope: Scope) -> pd.DataFrame:
     """Partner x kind x status: number of agreement records and sources."""
-    ag = agreements_table(scope)
-    table = (
-        ag.groupby(["partner_id", "kind", "status"], observed=True)
-        .agg(agreements=("agreement_id", "nunique"), sources=("source_id", "nunique"))
-        .reset_index()
-    )
+    ag = scope.tables["agreements"]
+    ag = ag[ag.kind.notna().to_numpy() & ag.status.notna().to_numpy()]
+    keys = ["partner_id", "kind", "status"]
+    table = tally(ag, keys, distinct={"agreements": "agreement_id", "sources": "source_id"})
     table["partner_id"] = table.partner_id.astype("string")
     return table.sort_values(["partner_id", "kind", "status"]).reset_index(drop=True)
 
