@@ -29,13 +29,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_tables import synthetic_tables  # noqa: E402
+from synthetic_tables import scope_of, synthetic_tables  # noqa: E402
 
 from helpers import analysis, figures  # noqa: E402
 from helpers.load import encode  # noqa: E402
 from helpers.plotting import use_style  # noqa: E402
 from helpers.schema import PROJECT_ROOT, Schema  # noqa: E402
-from helpers.scope import Scope  # noqa: E402
 
 CORES = os.cpu_count() or 1
 PY = sys.executable
@@ -231,14 +230,14 @@ def helpers_at_scale() -> None:
     rows: dict[str, list[tuple[float, int]]] = {}
     schema = Schema.project()
     use_style()
-    plt.close(figures.date_quality(analysis.date_quality(_scope(synthetic_tables(100), schema))))
+    plt.close(figures.date_quality(analysis.date_quality(scope_of(synthetic_tables(100), schema))))
     print("(matplotlib warmed up first: one small figure, so no helper pays its start-up)")
     for n in sizes:
         raw = synthetic_tables(n)
         # loading's share: keys and dates encoded once per dataset, as helpers.load does
         encoded, seconds, peak = measure(encode, raw, schema)
         rows.setdefault("load: encode keys, dates", []).append((seconds, peak))
-        scope = _scope(encoded, schema)
+        scope = scope_of(encoded, schema)
         del raw, encoded
         tables = {}
         for name, function in AGGREGATIONS:
@@ -262,18 +261,6 @@ def helpers_at_scale() -> None:
             if name.startswith("load:"):
                 verdict = "(once per dataset loaded)"
         print(f"{name:26s}{cells}   {growth:16s} {verdict}")
-
-
-def _scope(tables: dict, schema: Schema) -> Scope:
-    return Scope(
-        data_dir=schema.path.parent,
-        partners=tuple(sorted(tables["partners"].partner_id.astype(str))),
-        year_from=None,
-        year_to=None,
-        theme_kinds=tuple(schema.enum("themes", "kind")),
-        include_observers=True,
-        tables=tables,
-    )
 
 
 def setup_time(work: Path) -> None:

@@ -20,13 +20,17 @@ def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
     """A Scope of ``n_events`` events (a third of them meetings inside visits), with agreements,
     participants and theme links in proportion, encoded as ``helpers.load`` encodes a dataset."""
     schema = Schema.project()
-    tables = encode(synthetic_tables(n_events, seed), schema)
+    return scope_of(encode(synthetic_tables(n_events, seed), schema), schema)
+
+
+def scope_of(tables: dict[str, pd.DataFrame], schema: Schema) -> Scope:
+    """The whole of encoded ``tables`` as a Scope: every partner, year and theme kind."""
     return Scope(
         data_dir=schema.path.parent,
         partners=tuple(sorted(tables["partners"].partner_id.astype(str))),
         year_from=None,
         year_to=None,
-        theme_kinds=("crime", "means"),
+        theme_kinds=tuple(schema.enum("themes", "kind")),
         include_observers=True,
         tables=tables,
     )

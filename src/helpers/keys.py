@@ -29,39 +29,33 @@ def encode_keys(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd
         (key,) = table.primary_key
         values = out[name][key]
         bad = values.isna().to_numpy() | values.duplicated().to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"{table.path}, row {row + 2}, column {key}, value {values.iloc[row]!r}: "
-                "keys must be unique and not empty"
-            )
+        _refuse(table.path, key, values, bad, "keys must be unique and not empty")
         dtype = pd.CategoricalDtype(pd.Index(values.to_numpy(dtype=object), dtype="string"))
         out[name][key] = pd.Categorical.from_codes(np.arange(len(values)), dtype=dtype)
         dtypes[name, key] = dtype
     for name, table in schema.tables.items():
         for fk in table.foreign_keys:
-            fields, reference = fk["fields"], fk["reference"]
-            target = (reference.get("resource") or name, reference["fields"])
-            column = fields[0]
-            if (
-                len(fields) != 1
-                or column not in out.get(name, {})
-                or (target[0], target[1][0]) not in dtypes
-            ):
+            (column, *more), reference = fk["fields"], fk["reference"]
+            target = (reference.get("resource") or name, reference["fields"][0])
+            if more or column not in out.get(name, {}) or target not in dtypes:
                 continue
-            raw = out[name][column]
-            dtype = dtypes[target[0], target[1][0]]
+            raw, dtype = out[name][column], dtypes[target]
             found = dtype.categories.get_indexer(raw.astype("string"))
             present = raw.notna().to_numpy()
-            dangling = present & (found < 0)
-            if dangling.any():
-                row = int(np.flatnonzero(dangling)[0])
-                raise DataError(
-                    f"{table.path}, row {row + 2}, column {column}, value {raw.iloc[row]!r}: "
-                    f"not a key of {target[0]}.{target[1][0]}"
-                )
+            _refuse(
+                table.path, column, raw, present & (found < 0), "not a key of {}.{}".format(*target)
+            )
             out[name][column] = pd.Categorical.from_codes(np.where(present, found, -1), dtype=dtype)
     return out
+
+
+def _refuse(path: str, column: str, values: pd.Series, bad: np.ndarray, message: str) -> None:
+    """Raise a DataError naming the first bad row (file, row, column, value), if there is one."""
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{path}, row {row + 2}, column {column}, value {values.iloc[row]!r}: {message}"
+        )
 
 
 def _shared(keys: pd.Series, index: pd.Series) -> bool:
@@ -84,8 +78,3 @@ def positions(keys: pd.Series, index: pd.Series) -> np.ndarray:
         return lookup[keys.cat.codes.to_numpy()]
     found = pd.Index(index.astype("string")).get_indexer(keys.astype("string"))
     return np.where(keys.isna().to_numpy(), -1, found)
-
-
-def as_text(column: pd.Series) -> pd.Series:
-    """A key column as plain strings (for result tables and sorting by value)."""
-    return column.astype("string")
