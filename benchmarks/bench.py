@@ -31,10 +31,20 @@ import nbformat  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_tables import scope_of, synthetic_tables  # noqa: E402
 
-from helpers import analysis, figures  # noqa: E402
-from helpers.load import encode  # noqa: E402
-from helpers.plotting import use_style  # noqa: E402
-from helpers.schema import PROJECT_ROOT, Schema  # noqa: E402
+from helpers.analysis import (  # noqa: E402
+    agreements,
+    dataset_overview,
+    interlocutors,
+    themes_by_partner,
+    themes_over_time,
+)
+from helpers.dataset.read import encode  # noqa: E402
+from helpers.dataset.schema import Schema  # noqa: E402
+from helpers.figures import dataset_overview as overview_figures  # noqa: E402
+from helpers.figures import themes_by_partner as partner_figures  # noqa: E402
+from helpers.figures import themes_over_time as time_figures  # noqa: E402
+from helpers.figures.style import partner_palette, use_style  # noqa: E402
+from helpers.paths import PROJECT_ROOT  # noqa: E402
 
 CORES = os.cpu_count() or 1
 PY = sys.executable
@@ -47,7 +57,10 @@ def timed(cmd: list[str], **kwargs) -> float:
     return time.perf_counter() - start
 
 
-IMPORTS = "from helpers import analysis, figures, narrative, plotting, scope\nplotting.use_style()"
+IMPORTS = (
+    "import helpers.analysis.narrative, helpers.analysis.scope, helpers.figures.dataset_overview\n"
+    "from helpers.figures.style import use_style\nuse_style()"
+)
 
 
 def one_cell_notebook(folder: Path, code: str = "x = 1", name: str = "one_cell") -> Path:
@@ -103,7 +116,7 @@ def zero_work_floor(work: Path, notebooks: int) -> None:
     imports = statistics.median(
         papermill_once(notebook, work / "out.ipynb", "immediate") for _ in range(runs)
     )
-    code = "from helpers.validate import require_valid; require_valid(sys.argv[1])"
+    code = "from helpers.dataset.validate import require_valid; require_valid(sys.argv[1])"
     validation = statistics.median(
         timed([PY, "-c", f"import sys; {code}", str(PROJECT_ROOT / "data")]) for _ in range(3)
     )
@@ -178,30 +191,35 @@ def per_notebook(work: Path) -> None:
 
 
 AGGREGATIONS = [
-    ("counts_by_partner_year", analysis.counts_by_partner_year),
-    ("date_quality", analysis.date_quality),
-    ("theme_by_partner", analysis.theme_by_partner),
-    ("theme_by_year", analysis.theme_by_year),
-    ("agreement_counts", analysis.agreement_counts),
-    ("interlocutors", analysis.interlocutors),
-    ("continuity", analysis.continuity),
-    ("timeline_items", analysis.timeline_items),
+    ("counts_by_partner_year", dataset_overview.counts_by_partner_year),
+    ("date_precision", dataset_overview.date_precision),
+    ("themes_by_voice", themes_by_partner.themes_by_voice),
+    ("themes_official_share", themes_by_partner.themes_official_share),
+    ("themes_by_year", themes_over_time.themes_by_year),
+    ("agreements_by_kind_status", agreements.agreements_by_kind_status),
+    ("interlocutors_by_year", interlocutors.interlocutors_by_year),
+    ("continuity", interlocutors.continuity),
+    ("timeline", dataset_overview.timeline),
 ]
 PLOTS = [
     (
-        "figures.counts_by_year",
-        lambda s, t: figures.counts_by_year(t["counts_by_partner_year"], list(s.partners)),
+        "figure counts_by_partner_year",
+        lambda s, t: overview_figures.counts_by_partner_year(
+            t["counts_by_partner_year"], partner_palette(s)
+        ),
     ),
-    ("figures.date_quality", lambda s, t: figures.date_quality(t["date_quality"])),
+    ("figure date_precision", lambda s, t: overview_figures.date_precision(t["date_precision"])),
     (
-        "figures.theme_heatmap",
-        lambda s, t: figures.theme_heatmap(t["theme_by_partner"], list(s.partners)),
+        "figure themes_official_share",
+        lambda s, t: partner_figures.themes_official_share(
+            t["themes_official_share"], partner_palette(s)
+        ),
     ),
     (
-        "figures.theme_year_grid",
-        lambda s, t: figures.theme_year_grid(t["theme_by_year"], list(s.partners)),
+        "figure themes_by_year",
+        lambda s, t: time_figures.themes_by_year(t["themes_by_year"], partner_palette(s)),
     ),
-    ("figures.timeline", lambda s, t: figures.timeline(*t["timeline_items"], list(s.partners))),
+    ("figure timeline", lambda s, t: overview_figures.timeline(t["timeline"], partner_palette(s))),
 ]
 
 
@@ -230,11 +248,12 @@ def helpers_at_scale() -> None:
     rows: dict[str, list[tuple[float, int]]] = {}
     schema = Schema.project()
     use_style()
-    plt.close(figures.date_quality(analysis.date_quality(scope_of(synthetic_tables(100), schema))))
+    warm_up = dataset_overview.date_precision(scope_of(synthetic_tables(100), schema))
+    plt.close(overview_figures.date_precision(warm_up))
     print("(matplotlib warmed up first: one small figure, so no helper pays its start-up)")
     for n in sizes:
         raw = synthetic_tables(n)
-        # loading's share: keys and dates encoded once per dataset, as helpers.load does
+        # loading's share: keys and dates encoded once per dataset, as helpers.dataset.read does
         encoded, seconds, peak = measure(encode, raw, schema)
         rows.setdefault("load: encode keys, dates", []).append((seconds, peak))
         scope = scope_of(encoded, schema)
@@ -248,7 +267,7 @@ def helpers_at_scale() -> None:
             rows.setdefault(name, []).append((seconds, peak))
         del scope, tables
     header = "".join(f"{n:>22,d}" for n in sizes)
-    print(f"{'helper':26s}{header}   growth x10->x100   at 1M")
+    print(f"{'helper':30s}{header}   growth x10->x100   at 1M")
     for name, values in rows.items():
         cells = "".join(f"{s:9.3f}s {p / 2**20:8.1f}MiB" for s, p in values)
         growth = " ".join(
@@ -260,7 +279,7 @@ def helpers_at_scale() -> None:
             verdict = "met" if ok else "MISSED"
             if name.startswith("load:"):
                 verdict = "(once per dataset loaded)"
-        print(f"{name:26s}{cells}   {growth:16s} {verdict}")
+        print(f"{name:30s}{cells}   {growth:16s} {verdict}")
 
 
 def setup_time(work: Path) -> None:

@@ -1,43 +1,38 @@
 """Large synthetic tables, built in memory (vectorised) for benchmarking the helpers. They have
-the columns and dtypes of the loaded dataset (keys and dates encoded as ``helpers.load`` does);
-they are random and labelled synthetic."""
+the columns and dtypes of the loaded dataset (keys and dates encoded as
+``helpers.dataset.read`` does); they are random and labelled synthetic."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from helpers.load import encode
-from helpers.schema import Schema
-from helpers.scope import Scope
+from helpers.analysis.scope import Scope
+from helpers.dataset.schema import Schema
 
 
 def _categorical(values, table: str, column: str, schema: Schema) -> pd.Categorical:
     return pd.Categorical(values, categories=schema.enum(table, column))
 
 
-def synthetic_scope(n_events: int, seed: int = 1) -> Scope:
-    """A Scope of ``n_events`` events (a third of them meetings inside visits), with agreements,
-    participants and theme links in proportion, encoded as ``helpers.load`` encodes a dataset."""
-    schema = Schema.project()
-    return scope_of(encode(synthetic_tables(n_events, seed), schema), schema)
-
-
 def scope_of(tables: dict[str, pd.DataFrame], schema: Schema) -> Scope:
     """The whole of encoded ``tables`` as a Scope: every partner, year and theme kind."""
+    partners = tuple(sorted(tables["partners"].partner_id.astype(str)))
     return Scope(
         data_dir=schema.path.parent,
-        partners=tuple(sorted(tables["partners"].partner_id.astype(str))),
+        partners=partners,
         year_from=None,
         year_to=None,
         theme_kinds=tuple(schema.enum("themes", "kind")),
         include_observers=True,
         tables=tables,
+        all_partners=partners,
     )
 
 
 def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
-    """The tables of ``synthetic_scope`` as read from CSV, before keys and dates are encoded."""
+    """``n_events`` events (a third of them meetings inside visits), with agreements, participants
+    and theme links in proportion, as read from CSV, before keys and dates are encoded."""
     rng = np.random.default_rng(seed)
     schema = Schema.project()
     partners = np.array([f"P{i:02d}" for i in range(20)])

@@ -19,8 +19,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import analysis
-from helpers.scope import ParameterError, resolve
+from helpers.analysis import (
+    agreements,
+    dataset_overview,
+    interlocutors,
+    occasions,
+    themes,
+    themes_by_partner,
+    themes_over_time,
+)
+from helpers.analysis.scope import resolve
+from helpers.dataset.dates import date_intervals
+from helpers.errors import ParameterError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -39,7 +49,7 @@ def row(frame: pd.DataFrame, **where) -> pd.Series:
 
 
 def test_counts_by_partner_year(everything) -> None:
-    table = analysis.counts_by_partner_year(everything)
+    table = dataset_overview.counts_by_partner_year(everything)
     expected = {
         ("CHN", "2019"): (3, 1, 3, 1),
         ("TLS", "undated"): (1, 1, 1, 1),
@@ -55,7 +65,7 @@ def test_counts_by_partner_year(everything) -> None:
 
 
 def test_date_quality(everything) -> None:
-    table = analysis.date_quality(everything)
+    table = dataset_overview.date_precision(everything)
     got = {(r.table, r.precision, r.inferred): r.rows for r in table.itertuples()}
     assert got == {
         ("events", "day", True): 6,
@@ -69,7 +79,7 @@ def test_date_quality(everything) -> None:
 
 
 def test_theme_by_partner(everything) -> None:
-    table = analysis.theme_by_partner(everything)
+    table = themes_by_partner.themes_by_voice(everything)
     info = row(table, partner_id="VNM", theme_id="information_sharing", voice="official")
     assert (info.occasions, info.partner_occasions, info.sources) == (2, 3, 2)
     assert info.share == pytest.approx(0.667)
@@ -83,22 +93,22 @@ def test_theme_by_partner(everything) -> None:
 
 def test_observers_can_be_left_out() -> None:
     scope = resolve(DATA, include_observers=False)
-    table = analysis.theme_by_partner(scope)
+    table = themes_by_partner.themes_by_voice(scope)
     assert set(table.voice) == {"official"}
-    by_year = analysis.theme_by_year(scope)
+    by_year = themes_over_time.themes_by_year(scope)
     # the 2023 visit to Vietnam has only an observer's commentary on themes
     assert by_year[(by_year.partner_id == "VNM") & (by_year.year == "2023")].empty
 
 
 def test_theme_kind_filter() -> None:
     scope = resolve(DATA, theme_kind="crime")
-    table = analysis.theme_by_partner(scope)
+    table = themes_by_partner.themes_by_voice(scope)
     assert set(table.kind) == {"crime"}
     assert "information_sharing" not in set(table.theme_id)
 
 
 def test_agreement_counts(everything) -> None:
-    table = analysis.agreement_counts(everything)
+    table = agreements.agreements_by_kind_status(everything)
     got = {(r.partner_id, r.kind, r.status): r.agreements for r in table.itertuples()}
     assert got == {
         ("CHN", "mou", "signed"): 1,
@@ -111,10 +121,10 @@ def test_agreement_counts(everything) -> None:
 
 
 def test_interlocutors_and_continuity(everything) -> None:
-    people = analysis.interlocutors(everything)
+    people = interlocutors.interlocutors_by_year(everything)
     to_lam = people[people.person_id == "to-lam"]
     assert list(to_lam.year) == ["2021", "2023", "2024"]
-    continuity = analysis.continuity(everything).set_index("person_id")
+    continuity = interlocutors.continuity(everything).set_index("person_id")
     assert continuity.loc[
         "to-lam", ["first_year", "last_year", "years_met", "occasions"]
     ].tolist() == [
@@ -131,7 +141,7 @@ def test_scope_one_partner_narrow_years() -> None:
     scope = resolve(DATA, partners=["VNM"], year_from=2023, year_to=2024)
     assert sorted(scope.tables["events"].event_id) == [f"E{i:03d}" for i in range(5, 12)]
     assert list(scope.tables["agreements"].agreement_id) == ["A005"]
-    assert analysis.occasion_totals(scope).to_dict() == {"VNM": 2}
+    assert occasions.occasion_totals(scope.tables, scope.partners).to_dict() == {"VNM": 2}
 
 
 @pytest.mark.parametrize(
@@ -163,13 +173,13 @@ def test_missing_data_directory(tmp_path) -> None:
         resolve(tmp_path / "nowhere")
 
 
-def test_date_interval() -> None:
-    assert analysis.date_interval("2019", "year") == (
-        pd.Timestamp("2019-01-01"),
-        pd.Timestamp("2019-12-31"),
-    )
-    assert analysis.date_interval("2024-02", "month")[1] == pd.Timestamp("2024-02-29")
-    assert analysis.date_interval("2021-08-03", "day")[0] == pd.Timestamp("2021-08-03")
+def test_date_intervals() -> None:
+    dates = pd.Series(["2019", "2024-02", "2021-08-03", None], dtype="string")
+    precision = pd.Series(["year", "month", "day", None], dtype="string")
+    lo, hi = date_intervals(dates, precision)
+    assert list(lo[:3]) == [pd.Timestamp(d) for d in ("2019-01-01", "2024-02-01", "2021-08-03")]
+    assert list(hi[:3]) == [pd.Timestamp(d) for d in ("2019-12-31", "2024-02-29", "2021-08-03")]
+    assert pd.isna(lo[3]) and pd.isna(hi[3])
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -184,7 +194,7 @@ def test_year_filter_keeps_or_drops_whole_occasions(tmp_path) -> None:
     _edit(tmp_path / "data" / "events.csv", "2023-03-03,2023-03-05", "2022-12-30,2023-03-05")
     scope = resolve(tmp_path / "data", year_from=2023)
     assert not {"E005", "E006", "E007", "E008"} & set(scope.tables["events"].event_id)
-    counts = analysis.counts_by_partner_year(scope)
+    counts = dataset_overview.counts_by_partner_year(scope)
     assert set(counts.year) == {"2024"}
 
 
@@ -194,7 +204,7 @@ def test_agreement_without_event_is_an_occasion_of_its_own(tmp_path) -> None:
         handle.write("A007,S004,17,VNM,,test instrument,mou,signed,,2022,year,false,,Test row.\n")
     with open(tmp_path / "data" / "agreement_themes.csv", "a", encoding="utf-8") as handle:
         handle.write("A007,drugs,official,both,,S004,17,Test row.\n")
-    table = analysis.theme_by_partner(resolve(tmp_path / "data"))
+    table = themes_by_partner.themes_by_voice(resolve(tmp_path / "data"))
     drugs = row(table, partner_id="VNM", theme_id="drugs", voice="official")
     assert (drugs.occasions, drugs.partner_occasions) == (2, 4)
     assert (table.share <= 1).all()
@@ -217,7 +227,7 @@ def test_repeated_partners_count_once() -> None:
 
 
 def test_theme_partners_by_year(everything) -> None:
-    table = analysis.theme_partners_by_year(everything)
+    table = themes_over_time.theme_spread_by_year(everything)
     transnational = {
         r.year: (r.partners, r.partner_ids, r.sources)
         for r in table[table.theme_id == "transnational_crime"].itertuples()
@@ -235,7 +245,7 @@ def test_theme_partners_by_year(everything) -> None:
         "smuggling",
     }
     # sources are distinct sources of the theme's links that year, not a sum over partners
-    links = analysis.theme_links(everything).astype({"year": "string"}).fillna({"year": "undated"})
+    links = themes.theme_links(everything).astype({"year": "string"}).fillna({"year": "undated"})
     expected = links.groupby(["theme_id", "year"], observed=True).source_id.nunique()
     got = table.set_index(["theme_id", "year"]).sources
     assert {(str(t), str(y)): n for (t, y), n in expected.items()} == {
@@ -260,8 +270,8 @@ def test_agreement_without_event_is_an_occasion_when_no_event_is_in_scope(tmp_pa
 
     scope = resolve(_edited_copy(tmp_path, "agreements.csv", edit), "CHN", 2021, 2021)
     assert scope.tables["events"].empty and len(scope.tables["agreements"]) == 1
-    assert analysis.occasion_totals(scope).to_dict() == {"CHN": 1}
-    by_partner = analysis.theme_by_partner(scope)
+    assert occasions.occasion_totals(scope.tables, scope.partners).to_dict() == {"CHN": 1}
+    by_partner = themes_by_partner.themes_by_voice(scope)
     assert set(by_partner.partner_occasions) <= {1}
 
 
@@ -271,7 +281,7 @@ def test_agreements_are_sorted_by_text_not_by_file_order(tmp_path) -> None:
         return "\n".join([header, *reversed(rows)]) + "\n"
 
     scope = resolve(_edited_copy(tmp_path, "partners.csv", reverse))
-    table = analysis.agreements_table(scope)
+    table = agreements.agreements_by_year(scope)
     keys = list(zip(table.partner_id, table.year, table.agreement_id, strict=True))
     assert keys == sorted(keys)
     assert table.partner_id.dtype == "string"

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from filetools import digest
 
-from helpers.coding import register_source
-from helpers.reliability import compare, nominal_alpha, perturb
-from helpers.schema import DataError
-from helpers.validate import validate_dataset
+from helpers.coding.register import register_source
+from helpers.coding.reliability import compare, nominal_alpha, perturb
+from helpers.dataset.validate import validate_dataset
+from helpers.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.codebook import render
-from helpers.load import load_dataset
-from helpers.schema import Schema
-from helpers.validate import paragraph_count, validate_dataset
+from helpers.dataset.codebook import render
+from helpers.dataset.load import load_dataset
+from helpers.dataset.schema import Schema
+from helpers.dataset.validate import paragraph_count, validate_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers.plotting import FORMATS, PAGE_WIDTH
+from helpers.figures.style import FORMATS, PAGE_WIDTH
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"
 STEMS = sorted({p.with_suffix("") for p in FIGURES.glob("*/*.png")})
@@ -35,11 +35,12 @@ def test_figure_files(stem: Path) -> None:
 def test_theme_year_grid_of_an_empty_table_is_drawn() -> None:
     import matplotlib.pyplot as plt
 
-    from helpers import analysis, figures
-    from helpers.scope import resolve
+    from helpers.analysis.scope import resolve
+    from helpers.analysis.themes_over_time import themes_by_year
+    from helpers.figures import themes_over_time
 
-    empty = analysis.theme_by_year(resolve(FIGURES.parent / "data")).iloc[:0]
-    fig = figures.theme_year_grid(empty, ["VNM"])
+    empty = themes_by_year(resolve(FIGURES.parent / "data")).iloc[:0]
+    fig = themes_over_time.themes_by_year(empty, {"VNM": "#0072B2"})
     assert len(fig.axes) == 1
     plt.close(fig)
 
@@ -52,7 +53,7 @@ def test_theme_year_grid_year_labels_fit_the_panels(
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from helpers import figures
+    from helpers.figures import themes_over_time
 
     years = [str(y) for y in range(2000, 2000 + n_years)]
     ids = [f"P{i:02d}" for i in range(partners)]
@@ -67,7 +68,7 @@ def test_theme_year_grid_year_labels_fit_the_panels(
             "sources": 1,
         }
     )
-    fig = figures.theme_year_grid(table, ids)
+    fig = themes_over_time.themes_by_year(table, dict.fromkeys(ids, "#0072B2"))
     assert [len(ax.get_xticklabels()) for ax in fig.axes] == [labels] * partners
     assert [bool(ax.get_yticklabels()) for ax in fig.axes] == [True] + [False] * (partners - 1)
     plt.close(fig)

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.keys import encode_keys, positions
-from helpers.load import load_dataset
-from helpers.schema import DataError, Schema
-from helpers.tally import tally
+from helpers.analysis.tally import tally
+from helpers.dataset.keys import encode_keys, positions
+from helpers.dataset.load import load_dataset
+from helpers.dataset.schema import Schema
+from helpers.errors import DataError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -14,10 +14,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from filetools import digest
 
-from helpers import report  # noqa: E402
-from helpers.plotting import save_figure, use_style  # noqa: E402
-from helpers.schema import DataError  # noqa: E402
-from helpers.scope import ParameterError  # noqa: E402
+from helpers.errors import DataError, ParameterError  # noqa: E402
+from helpers.figures.style import save_figure, use_style  # noqa: E402
+from helpers.publish import runner as report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

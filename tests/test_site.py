@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from filetools import digest
 
-from helpers.site import build_site
+from helpers.publish.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

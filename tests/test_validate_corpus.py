@@ -22,8 +22,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from helpers.schema import DataError
-from helpers.validate import Problem, validate_dataset
+from helpers.dataset.validate import Problem, validate_dataset
+from helpers.errors import DataError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SEEDS = Path(__file__).parents[1].parent / "shared" / "seeds"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helpers.schema import DataError
-from helpers.scope import ParameterError
+from helpers.errors import DataError, ParameterError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from helpers.validate import validate_dataset
+    from helpers.dataset.validate import validate_dataset
 
     problems = validate_dataset(args.data_dir, args.seeds)
     for problem in problems:
@@ -26,8 +25,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_codebook(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from helpers.codebook import render
-    from helpers.output import write_text_atomic
+    from helpers.dataset.codebook import render
+    from helpers.files import write_text_atomic
 
     path = Path(args.data_dir) / "CODEBOOK.md"
     text = render(Path(args.data_dir))
@@ -46,30 +45,21 @@ def cmd_codebook(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
-    from helpers.report import run_report
-    from helpers.schema import PROJECT_ROOT
+    from helpers.publish.runner import run_report
 
-    out = Path(args.out).resolve()
-    executed = args.notebooks_out
-    if executed is None:
-        project_figures = (PROJECT_ROOT / "figures").resolve()
-        executed = PROJECT_ROOT / "notebooks" if out == project_figures else out / "notebooks"
-    for path in run_report(args.data, out, executed, jobs=args.jobs):
+    report = run_report(args.data, args.out, args.notebooks_out, jobs=args.jobs)
+    for path in report.executed:
         print(f"executed {path}")
-    print(f"figures in {out}")
-    from helpers.site import build_site
-
-    site = PROJECT_ROOT / "site" if Path(executed) == PROJECT_ROOT / "notebooks" else out / "site"
-    print(f"site: {build_site(Path(executed), out, Path(args.data), site)}")
+    print(f"figures in {report.figures}")
+    print(f"site: {report.site}")
     return 0
 
 
 def cmd_new_source(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from helpers.coding import register_source
+    from helpers.coding.register import register_source
 
     data = Path(args.data)
     templates = Path(args.templates) if args.templates else data.resolve().parent / "coding"
@@ -82,8 +72,8 @@ def cmd_new_source(args: argparse.Namespace) -> int:
 def cmd_agreement(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from helpers.reliability import compare
-    from helpers.validate import validate_dataset
+    from helpers.coding.reliability import compare
+    from helpers.dataset.validate import validate_dataset
 
     for folder in (args.dir_a, args.dir_b):
         problems = validate_dataset(folder)

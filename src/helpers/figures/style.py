@@ -13,11 +13,13 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from helpers.output import write_all_atomic
+from helpers.analysis.scope import Scope
+from helpers.files import write_all_atomic
 
 # Okabe & Ito (2008), distinguishable with the common forms of colour blindness.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SEQUENTIAL = "Blues"
+HATCHES = (None, "//", "..", "xx", "\\\\")  # told apart without colour, first one plain
 COLUMN_WIDTH = 3.5  # inches: one journal column
 PAGE_WIDTH = 7.2  # inches: two columns
 FORMATS = ("png", "svg", "pdf")
@@ -74,6 +76,13 @@ def use_style() -> None:
 def partner_colors(partners: Sequence[str]) -> dict[str, str]:
     """A fixed colour per partner, by the partner's position in the sorted list of all partners."""
     return {p: OKABE_ITO[i % len(OKABE_ITO)] for i, p in enumerate(sorted(partners))}
+
+
+def partner_palette(scope: Scope) -> dict[str, str]:
+    """The partners in scope, in the scope's order, each with its colour. Colours are fixed over
+    all partners of the dataset, so that a partner keeps its colour whatever the scope."""
+    colors = partner_colors(scope.all_partners)
+    return {p: colors[p] for p in scope.partners}
 
 
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:

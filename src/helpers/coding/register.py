@@ -8,10 +8,12 @@ import hashlib
 import io
 from pathlib import Path
 
-from helpers.codebook import constraint_text
-from helpers.output import write_all_atomic
-from helpers.schema import DataError, Schema
-from helpers.validate import paragraph_count
+from helpers.dataset.codebook import constraint_text
+from helpers.dataset.lines import line_of_row
+from helpers.dataset.schema import Schema
+from helpers.dataset.validate import paragraph_count
+from helpers.errors import DataError
+from helpers.files import write_all_atomic
 
 CODED_TABLES = ("events", "participants", "agreements", "event_themes", "agreement_themes")
 
@@ -47,11 +49,11 @@ def register_source(
     if header != schema.table("sources").field_names:
         raise DataError(f"{sources_path}: header differs from the schema; run validate first")
     checksum = hashlib.sha256(content).hexdigest()
-    for line, row in enumerate(rows, start=2):
+    for i, row in enumerate(rows):
         if row["file_name"] == article.name or row["sha256"] == checksum:
             raise DataError(
                 f"{article.name} is already registered as {row['source_id']} "
-                f"({sources_path.name}, row {line})"
+                f"({sources_path.name}, row {line_of_row(sources_path, i)})"
             )
     source_id = next_source_id([r["source_id"] for r in rows])
     new_row = dict.fromkeys(header, "") | {

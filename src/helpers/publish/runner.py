@@ -20,13 +20,13 @@ import nbformat
 import papermill
 import yaml
 
-from helpers.output import write_text_atomic
-from helpers.schema import PROJECT_ROOT, DataError
-from helpers.scope import ParameterError, resolve
-from helpers.validate import require_valid
+from helpers.analysis.scope import resolve
+from helpers.dataset.validate import require_valid
+from helpers.errors import DataError, ParameterError
+from helpers.files import write_text_atomic
+from helpers.paths import PARAMETERS_FILE, PROJECT_FIGURES, PROJECT_NOTEBOOKS, PROJECT_SITE
+from helpers.publish.site import build_site
 
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
-PARAMETERS_FILE = NOTEBOOKS / "report.yml"
 SCOPE_PARAMETERS = ("partners", "year_from", "year_to", "theme_kind", "include_observers")
 
 
@@ -67,7 +67,7 @@ def plan(
     data_dir: Path,
     out_dir: Path,
     executed_dir: Path,
-    notebooks_dir: Path = NOTEBOOKS,
+    notebooks_dir: Path = PROJECT_NOTEBOOKS,
     parameters_file: Path = PARAMETERS_FILE,
 ) -> list[Job]:
     """The jobs of one report, with every parameter checked against the data before any run."""
@@ -160,15 +160,39 @@ def run_job(job: Job, progress: bool) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class Report:
+    """What one report wrote: executed notebooks, the figure folder and the site's index page."""
+
+    executed: list[Path]
+    figures: Path
+    site: Path | None
+
+
+def publication_dirs(out_dir: Path, executed_dir: Path | None = None) -> tuple[Path, Path]:
+    """Where a report into ``out_dir`` stores its executed notebooks and its site. The project's
+    own report (into ``figures/``) updates the stored notebooks in ``notebooks/`` and ``site/``;
+    any other goes to ``OUT/notebooks`` and ``OUT/site``, never into the project's files."""
+    own = out_dir.resolve() == PROJECT_FIGURES.resolve()
+    executed = executed_dir or (PROJECT_NOTEBOOKS if own else out_dir / "notebooks")
+    site = PROJECT_SITE if executed.resolve() == PROJECT_NOTEBOOKS.resolve() else out_dir / "site"
+    return executed, site
+
+
 def run_report(
     data_dir: Path | str,
     out_dir: Path | str,
     executed_dir: Path | str | None = None,
     jobs: int | None = None,
-) -> list[Path]:
-    """Run every notebook; return the executed notebooks written."""
+    *,
+    site: bool = True,
+) -> Report:
+    """Run every notebook, store the executed copies and (unless ``site`` is false) build the
+    site, where ``publication_dirs`` says."""
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
-    executed = Path(executed_dir).resolve() if executed_dir else NOTEBOOKS
+    executed, site_dir = publication_dirs(
+        out_dir, Path(executed_dir).resolve() if executed_dir else None
+    )
     work = plan(data_dir, out_dir, executed)
     progress = sys.stderr.isatty()
     # one more notebook than cores: a kernel starting up waits on its sockets part of the time
@@ -186,4 +210,5 @@ def run_report(
         raise RuntimeError(
             f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
         )
-    return [job.target for job in work]
+    index = build_site(executed, out_dir, data_dir, site_dir) if site else None
+    return Report([job.target for job in work], out_dir, index)

@@ -12,48 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PROJECT_DATA = PROJECT_ROOT / "data"
-DESCRIPTOR_NAME = "datapackage.json"
-
-# Codebook knowledge the descriptor cannot hold: which columns together record one date.
-PRECISION_LENGTH = {"year": 4, "month": 7, "day": 10}
-
-
-@dataclass(frozen=True)
-class DateGroup:
-    """Columns that together record one date under the codebook's precision rules."""
-
-    start: str
-    precision: str
-    inferred: str
-    reason: str
-    as_stated: str
-    end: str | None = None
-
-    @property
-    def dates(self) -> tuple[str, ...]:
-        """The columns holding a (partial) ISO date."""
-        return (self.start,) if self.end is None else (self.start, self.end)
-
-
-DATE_GROUPS: dict[str, DateGroup] = {
-    "events": DateGroup(
-        "start_date",
-        "date_precision",
-        "date_inferred",
-        "date_inference_reason",
-        "date_as_stated",
-        end="end_date",
-    ),
-    "agreements": DateGroup(
-        "date", "date_precision", "date_inferred", "date_inference_reason", "date_as_stated"
-    ),
-}
-
-
-class DataError(Exception):
-    """A data directory or parameter is unusable; the message says what and where."""
+from helpers.errors import DataError
+from helpers.paths import DESCRIPTOR_NAME, PROJECT_DATA
 
 
 @dataclass(frozen=True)
@@ -180,7 +140,3 @@ class Schema:
         if values is None:
             raise KeyError(f"{table}.{column} has no controlled vocabulary")
         return list(values)
-
-    def layout(self) -> dict[str, list[str]]:
-        """Table name -> column names: what the helpers rely on."""
-        return {name: table.field_names for name, table in self.tables.items()}

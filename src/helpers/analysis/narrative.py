@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.analysis import UNDATED, occasion_totals
-from helpers.scope import Scope
+from helpers.analysis.occasions import occasion_totals
+from helpers.analysis.scope import Scope
+from helpers.dataset.dates import UNDATED
+from helpers.dataset.vocabulary import OFFICIAL
 
 
 def scope_line(scope: Scope) -> str:
@@ -24,7 +26,7 @@ def scope_line(scope: Scope) -> str:
 def limits(scope: Scope) -> str:
     """How thin the evidence is, per partner: sources, occasions, undated and inferred dates."""
     t = scope.tables
-    totals = occasion_totals(scope)
+    totals = occasion_totals(t, scope.partners)
     lines = []
     for partner in scope.partners:
         ev = t["events"][t["events"].partner_id == partner]
@@ -44,7 +46,7 @@ def limits(scope: Scope) -> str:
     return "\n".join(lines)
 
 
-def top_themes(table: pd.DataFrame, voice: str = "official", n: int = 3) -> str:
+def top_themes(table: pd.DataFrame, voice: str = OFFICIAL.value, n: int = 3) -> str:
     """Per partner, the themes raised at the largest share of occasions (ties listed together)."""
     lines = []
     rows = table[table.voice == voice]
@@ -59,7 +61,7 @@ def top_themes(table: pd.DataFrame, voice: str = "official", n: int = 3) -> str:
     return "\n".join(lines) if lines else f"No {voice} theme in scope."
 
 
-def shared_themes(table: pd.DataFrame, voice: str = "official") -> str:
+def shared_themes(table: pd.DataFrame, voice: str = OFFICIAL.value) -> str:
     """Themes raised with more than one partner, and themes unique to one."""
     rows = table[table.voice == voice]
     per_theme = rows.groupby("label", observed=True).partner_id.agg(lambda s: sorted(set(s)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,11 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from helpers.load import load_dataset
-from helpers.schema import DataError
+from helpers.analysis.scope import ALL, Scope, resolve
+from helpers.dataset.dates import coarsen
+from helpers.dataset.lines import line_of_row
+from helpers.dataset.schema import Schema
+from helpers.errors import DataError
 
 # variable name -> (table, key column, value column); themes are added per theme present
 CATEGORICAL = {
@@ -54,19 +58,29 @@ def _theme_presence(tables: dict[str, pd.DataFrame], theme: str) -> pd.Series:
     return pd.Series(["yes" if e in raised else "no" for e in events], index=events.to_numpy())
 
 
-def _rows(tables: dict[str, pd.DataFrame], table: str, key: str) -> dict[str, int]:
-    """CSV line of each unit (header is line 1), for pointing the coders at it."""
-    return {str(k): i + 2 for i, k in enumerate(tables[table][key])}
+def _rows(scope: Scope, table: str, key: str) -> dict[str, int]:
+    """Line in the coding's CSV file of each unit in scope, for pointing the coders at it."""
+    return _lines(scope, table, [key], set(scope.tables[table][key].astype(str)))
 
 
-def _link_rows(tables: dict[str, pd.DataFrame], theme: str) -> dict[str, int]:
-    """CSV line in event_themes.csv of the first link of each event to ``theme``."""
-    links = tables["event_themes"]
-    rows: dict[str, int] = {}
-    for i, (event, linked) in enumerate(zip(links.event_id, links.theme_id, strict=True)):
-        if linked == theme:
-            rows.setdefault(str(event), i + 2)
-    return rows
+def _link_rows(scope: Scope, theme: str) -> dict[str, int]:
+    """Line in event_themes.csv of the first link of each event in scope to ``theme``."""
+    lines = _lines(scope, "event_themes", ["theme_id", "event_id"], None)
+    events = set(scope.tables["events"].event_id.astype(str))
+    return {e: line for (t, e), line in lines.items() if t == theme and e in events}
+
+
+def _lines(scope: Scope, table: str, key: list[str], wanted: set | None) -> dict:
+    """First line of the file of each value of ``key`` (one column: the value; several: a
+    tuple), read from the file itself: the scope's tables are cut and renumbered."""
+    path = scope.data_dir / Schema.of(scope.data_dir).table(table).path
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=key)[key]
+    found: dict = {}
+    for i, values in enumerate(zip(*(raw[c] for c in key), strict=True)):
+        unit = values[0] if len(key) == 1 else values
+        if (wanted is None or unit in wanted) and unit not in found:
+            found[unit] = line_of_row(path, i)
+    return found
 
 
 def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
@@ -85,10 +99,15 @@ def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
         return float("nan")
 
 
-def compare(dir_a: Path | str, dir_b: Path | str, *, validate_a: bool = True) -> Comparison:
-    """Compare two valid codings of the same sources. Both are validated first, unless
-    ``validate_a`` is false because coding A has just been validated (as the report runner does)."""
-    a, b = load_dataset(dir_a, validate=validate_a), load_dataset(dir_b)
+def compare(dir_a: Path | str, dir_b: Path | str) -> Comparison:
+    """Compare two valid codings of the same sources, as wholes (both are validated first)."""
+    return compare_scopes(resolve(dir_a), resolve(dir_b))
+
+
+def compare_scopes(scope_a: Scope, scope_b: Scope) -> Comparison:
+    """Compare two codings of the same sources, each cut to its scope."""
+    a, b = scope_a.tables, scope_b.tables
+    dir_a, dir_b = scope_a.data_dir, scope_b.data_dir
     sources_a = set(zip(a["sources"].file_name, a["sources"].sha256, strict=True))
     sources_b = set(zip(b["sources"].file_name, b["sources"].sha256, strict=True))
     if sources_a != sources_b:
@@ -103,7 +122,7 @@ def compare(dir_a: Path | str, dir_b: Path | str, *, validate_a: bool = True) ->
     alpha_rows, disagreements = [], []
     # a unit that only one coder has is listed once, not once per variable
     for table, key in (("events", "event_id"), ("agreements", "agreement_id")):
-        rows_a, rows_b = _rows(a, table, key), _rows(b, table, key)
+        rows_a, rows_b = _rows(scope_a, table, key), _rows(scope_b, table, key)
         for unit in sorted(set(rows_a) ^ set(rows_b)):
             disagreements.append(
                 {
@@ -119,10 +138,10 @@ def compare(dir_a: Path | str, dir_b: Path | str, *, validate_a: bool = True) ->
     for name, ((table, key, column), theme) in variables.items():
         if theme is None:
             va, vb = _unit_values(a, table, key, column), _unit_values(b, table, key, column)
-            rows_a, rows_b = _rows(a, table, key), _rows(b, table, key)
+            rows_a, rows_b = _rows(scope_a, table, key), _rows(scope_b, table, key)
         else:
             va, vb = _theme_presence(a, theme), _theme_presence(b, theme)
-            rows_a, rows_b = _link_rows(a, theme), _link_rows(b, theme)
+            rows_a, rows_b = _link_rows(scope_a, theme), _link_rows(scope_b, theme)
         units = sorted(set(va.index) | set(vb.index))
         both = [u for u in units if u in va.index and u in vb.index]
         differing = [u for u in both if va[u] != vb[u]]
@@ -174,22 +193,20 @@ def perturb(
         name: pd.read_csv(target / f"{name}.csv", dtype=str, keep_default_na=False)
         for name in ("events", "event_themes", "agreements")
     }
-    from helpers.schema import Schema
-
     schema = Schema.of(target)
     changes = []
     events = tables["events"]
     types = schema.enum("events", "event_type")
-    coarser = {"day": ("month", 7), "month": ("year", 4)}
     parents = set(events.parent_event_id)  # a visit with meetings keeps its type
     for i, ev in events.iterrows():
         if ev.event_id not in parents and rng.random() < rate:
             new = rng.choice([t for t in types if t != ev.event_type])
             events.loc[i, "event_type"] = new
             changes.append(f"{ev.event_id}: event_type {ev.event_type} -> {new}")
-        if ev.date_precision in coarser and ev.end_date == "" and rng.random() < rate:
-            precision, length = coarser[ev.date_precision]
-            events.loc[i, ["date_precision", "start_date"]] = [precision, ev.start_date[:length]]
+        coarser = coarsen(ev.start_date, ev.date_precision)
+        if coarser is not None and ev.end_date == "" and rng.random() < rate:
+            date, precision = coarser
+            events.loc[i, ["date_precision", "start_date"]] = [precision, date]
             changes.append(f"{ev.event_id}: date_precision {ev.date_precision} -> {precision}")
     links = tables["event_themes"]
     keep = [rng.random() >= rate for _ in range(len(links))]
@@ -206,3 +223,18 @@ def perturb(
     for name, frame in tables.items():
         frame.to_csv(target / f"{name}.csv", index=False, lineterminator="\n")
     return changes
+
+
+def simulated_second_coder(scope: Scope, seed: int, rate: float) -> tuple[list[str], Comparison]:
+    """The worked example of notebook 06: a perturbed copy of the scope's data directory (see
+    ``perturb``), cut to the same scope, compared with the original. The copy is removed
+    whatever happens; returns the changes made and the comparison."""
+    with tempfile.TemporaryDirectory(prefix="second-coder-") as workdir:
+        copy = Path(workdir) / "coder_b"
+        changes = perturb(scope.data_dir, copy, seed=seed, rate=rate)
+        partners = list(scope.partners) if scope.partners != scope.all_partners else ALL
+        kinds = scope.theme_kinds[0] if len(scope.theme_kinds) == 1 else ALL
+        coder_b = resolve(
+            copy, partners, scope.year_from, scope.year_to, kinds, scope.include_observers
+        )
+        return changes, compare_scopes(scope, coder_b)

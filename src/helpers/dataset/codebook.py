@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.load import read_table
-from helpers.rules import DATE_GROUPS, describe_date_rules
-from helpers.schema import Schema
+from helpers.dataset.dates import DATE_GROUPS
+from helpers.dataset.read import read_table
+from helpers.dataset.rules import describe_date_rules
+from helpers.dataset.schema import Schema
+from helpers.paths import CODEBOOK_NAME
 
 BEGIN = "<!-- BEGIN GENERATED: do not edit by hand; run `python -m helpers codebook DATA_DIR` -->"
 END = "<!-- END GENERATED -->"
@@ -92,7 +94,7 @@ def generated_section(data_dir: Path) -> str:
 
 def render(data_dir: Path) -> str:
     """The codebook with its generated section brought up to date."""
-    path = Path(data_dir) / "CODEBOOK.md"
+    path = Path(data_dir) / CODEBOOK_NAME
     text = path.read_text(encoding="utf-8")
     if BEGIN not in text or END not in text:
         raise ValueError(f"{path}: the markers of the generated section are missing")

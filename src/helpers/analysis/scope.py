@@ -13,29 +13,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.keys import positions
-from helpers.load import load_dataset
-from helpers.schema import DataError, Schema
-from helpers.tally import values
+from helpers.analysis.occasions import occasion_keys
+from helpers.dataset.dates import year_of
+from helpers.dataset.keys import positions
+from helpers.dataset.load import load_dataset
+from helpers.dataset.schema import Schema
+from helpers.dataset.vocabulary import OBSERVER
+from helpers.errors import ParameterError
 
 ALL = "all"
-
-
-class ParameterError(ValueError):
-    """A notebook parameter is impossible; the message names it and the allowed values."""
 
 
 @dataclass(frozen=True)
 class Scope:
     """The checked parameters of one notebook run and the tables cut to them."""
 
-    data_dir: Path
+    data_dir: Path  # where the tables were read (messages point at its files)
     partners: tuple[str, ...]
     year_from: int | None
     year_to: int | None
     theme_kinds: tuple[str, ...]
     include_observers: bool
     tables: dict[str, pd.DataFrame]
+    all_partners: tuple[str, ...]  # every partner of the dataset, whatever the scope
+
+    def vocabulary(self, table: str, column: str) -> list[str]:
+        """The controlled vocabulary of a column, in the order the schema declares it."""
+        return [str(v) for v in self.tables[table][column].cat.categories]
 
     @property
     def years_label(self) -> str:
@@ -46,36 +50,6 @@ class Scope:
         if self.year_from is None:
             return f"up to {self.year_to}"
         return f"{self.year_from}–{self.year_to}"
-
-
-def year_of(dates: pd.Series) -> pd.Series:
-    """Year of ISO dates recorded at any precision (YYYY, YYYY-MM, YYYY-MM-DD); NA if undated.
-
-    Each distinct date is parsed once (a table holds far fewer dates than rows).
-    """
-    codes, uniques = values(dates)
-    parsed = pd.to_numeric(uniques.astype("string").str.slice(0, 4), errors="coerce")
-    lookup = np.append(parsed.to_numpy(dtype=float, na_value=np.nan), np.nan)
-    return pd.Series(lookup[codes], index=dates.index).astype("Int64")
-
-
-def occasion_keys(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Occasion of each event (its parent visit, or itself) and the occasion's year.
-
-    A meeting takes the year of the visit it belongs to; a meeting whose visit is not in the
-    table keeps its own year.
-    """
-    has_parent = events.parent_event_id.notna().to_numpy()
-    occasion = events.parent_event_id.where(has_parent, events.event_id)
-    years = year_of(events.start_date)
-    if has_parent.any():
-        parents = positions(events.parent_event_id[has_parent], events.event_id)
-        found = parents >= 0
-        own = years.to_numpy()[has_parent]
-        years = years.copy()
-        years[has_parent] = np.where(found, years.to_numpy()[np.maximum(parents, 0)], own)
-        years = years.astype("Int64")
-    return occasion, years
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -149,6 +123,7 @@ def resolve(
         theme_kinds=tuple(kinds if theme_kind == ALL else [theme_kind]),
         include_observers=include_observers,
         tables=scoped,
+        all_partners=tuple(known),
     )
 
 
@@ -186,8 +161,8 @@ def _cut(
     themes_e = _rows_of(tables["event_themes"], "event_id", event_ids)
     themes_a = _rows_of(tables["agreement_themes"], "agreement_id", agreement_ids)
     if not include_observers:
-        themes_e = themes_e[themes_e.voice != "observer"].reset_index(drop=True)
-        themes_a = themes_a[themes_a.voice != "observer"].reset_index(drop=True)
+        themes_e = themes_e[themes_e.voice != OBSERVER.value].reset_index(drop=True)
+        themes_a = themes_a[themes_a.voice != OBSERVER.value].reset_index(drop=True)
     out["event_themes"], out["agreement_themes"] = themes_e, themes_a
     return out
 
@@ -195,6 +170,3 @@ def _cut(
 def _rows_of(frame: pd.DataFrame, column: str, keys: pd.Series) -> pd.DataFrame:
     """The rows of ``frame`` whose ``column`` points at one of ``keys``."""
     return frame[positions(frame[column], keys) >= 0].reset_index(drop=True)
-
-
-__all__ = ["ALL", "DataError", "ParameterError", "Scope", "resolve", "year_of"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from helpers.schema import Schema
+from helpers.dataset.schema import Schema
 
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 60rem; margin: 2rem auto;

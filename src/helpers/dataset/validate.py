@@ -14,8 +14,12 @@ from pathlib import Path
 import pandas as pd
 from frictionless import Checklist, Package, Resource
 
-from helpers.rules import checks_for
-from helpers.schema import DataError, Schema
+from helpers.dataset.lines import line_of_record, line_of_row, record_starts
+from helpers.dataset.read import read_table
+from helpers.dataset.rules import checks_for
+from helpers.dataset.schema import Schema
+from helpers.dataset.vocabulary import CAMBODIA, PARTNER, TERMS, VISIT
+from helpers.errors import DataError
 
 FILE_LEVEL_ERRORS = {
     "missing-file",
@@ -74,9 +78,9 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
     if not problems:  # typed checks need tables that passed every check above
         tables, problems = _read_typed(data_dir, schema)
         if tables:
-            problems += cross_table_problems(tables, schema)
+            problems += cross_table_problems(tables, schema, data_dir)
             if seeds_dir is not None:
-                problems += paragraph_problems(tables, schema, Path(seeds_dir))
+                problems += paragraph_problems(tables, schema, data_dir, Path(seeds_dir))
     problems = _on_physical_lines(problems, data_dir)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
 
@@ -84,46 +88,21 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
 def _on_physical_lines(problems: list[Problem], data_dir: Path) -> list[Problem]:
     """Problems with ``row`` as the line of the file where the record starts: the checks count
     records (header = 1), which differs from lines once a quoted cell spans several lines."""
-    starts: dict[str, list[int]] = {}
     out = []
     for problem in problems:
         if problem.row is not None:
-            if problem.file not in starts:
-                starts[problem.file] = _record_starts(data_dir / problem.file)
-            lines = starts[problem.file]
-            if 1 <= problem.row <= len(lines):
-                problem = replace(
-                    problem,
-                    row=lines[problem.row - 1],
-                    # a duplicate key's message names the first copy's record, too
-                    message=re.sub(
+            path = data_dir / problem.file
+            if 1 <= problem.row <= len(record_starts(path)):
+                message = problem.message
+                if problem.rule == "primary-key":  # names the first copy's record, too
+                    message = re.sub(
                         r"line (\d+)",
-                        lambda m, lines=lines: f"line {_line(lines, int(m.group(1)))}",
-                        problem.message,
+                        lambda m, path=path: f"line {line_of_record(path, int(m.group(1)))}",
+                        message,
                     )
-                    if problem.rule == "primary-key"
-                    else problem.message,
-                )
+                problem = replace(problem, row=line_of_record(path, problem.row), message=message)
         out.append(problem)
     return out
-
-
-def _line(starts: list[int], record: int) -> int:
-    return starts[record - 1] if 1 <= record <= len(starts) else record
-
-
-def _record_starts(path: Path) -> list[int]:
-    """Line on which each record of a CSV file starts (the header's is 1); [] if unreadable."""
-    starts, previous = [], 0
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            for _ in reader:
-                starts.append(previous + 1)
-                previous = reader.line_num
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
-    return starts
 
 
 def require_valid(data_dir: Path | str, seeds_dir: Path | str | None = None) -> None:
@@ -162,6 +141,11 @@ def layout_problems(schema: Schema) -> list[Problem]:
                 add(table, f"column {table}.{ours.name} must be of type {ours.type!r}")
             if ours.enum is not None and theirs.enum is None:
                 add(table, f"column {table}.{ours.name} must keep a controlled vocabulary")
+    for term in TERMS:
+        found = schema.tables.get(term.table)
+        names = found.field_names if found else []
+        if term.column in names and term.value not in (found.field(term.column).enum or []):
+            add(term.table, f"column {term.table}.{term.column} must keep the value {term}")
     return problems
 
 
@@ -219,8 +203,6 @@ def foreign_key_problems(data_dir: Path, broken: set[str]) -> list[Problem]:
 
 def _read_typed(data_dir: Path, schema: Schema) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """All tables with their dtypes, or the problems that stop a table from being read."""
-    from helpers.load import read_table
-
     tables, problems = {}, []
     for name, table in schema.tables.items():
         try:
@@ -272,7 +254,9 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> 
     )
 
 
-def cross_table_problems(t: dict[str, pd.DataFrame], schema: Schema) -> list[Problem]:
+def cross_table_problems(
+    t: dict[str, pd.DataFrame], schema: Schema, data_dir: Path
+) -> list[Problem]:
     """Consistency across tables: sides, partners and visits agree with each other."""
     problems: list[Problem] = []
     body_partner = t["bodies"].set_index("body_id")["partner_id"]
@@ -280,10 +264,11 @@ def cross_table_problems(t: dict[str, pd.DataFrame], schema: Schema) -> list[Pro
     events = t["events"].set_index("event_id")
 
     def add(table: str, index: int, column: str, value, message: str) -> None:
+        path = schema.tables[table].path
         problems.append(
             Problem(
-                schema.tables[table].path,
-                index + 2,
+                path,
+                line_of_row(data_dir / path, index),
                 column,
                 None if pd.isna(value) else str(value),
                 "consistency",
@@ -320,7 +305,7 @@ def cross_table_problems(t: dict[str, pd.DataFrame], schema: Schema) -> list[Pro
                 ev.parent_event_id,
                 "an event cannot be its own parent",
             )
-        elif parent.event_type != "visit":
+        elif parent.event_type != VISIT.value:
             add(
                 "events",
                 i,
@@ -347,9 +332,9 @@ def cross_table_problems(t: dict[str, pd.DataFrame], schema: Schema) -> list[Pro
     for i, p in t["participants"].iterrows():
         home = person_partner[p.person_id]
         event_partner = events.loc[p.event_id, "partner_id"]
-        if p.side == "cambodia" and not pd.isna(home):
+        if p.side == CAMBODIA.value and not pd.isna(home):
             add("participants", i, "side", p.side, f"{p.person_id} serves {home!r}")
-        if p.side == "partner" and (pd.isna(home) or home != event_partner):
+        if p.side == PARTNER.value and (pd.isna(home) or home != event_partner):
             serves = "Cambodia" if pd.isna(home) else repr(home)
             add(
                 "participants",
@@ -381,7 +366,8 @@ def checksum_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> list[P
     with open(data_dir / table.path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     problems = []
-    for line, src in enumerate(rows, start=2):
+    for row, src in enumerate(rows):
+        line = line_of_row(data_dir / table.path, row)
         name, recorded = src.get("file_name") or "", src.get("sha256") or ""
         path = seeds_dir / name
         if not name or not path.is_file():
@@ -410,7 +396,7 @@ def checksum_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> list[P
 
 
 def paragraph_problems(
-    t: dict[str, pd.DataFrame], schema: Schema, seeds_dir: Path
+    t: dict[str, pd.DataFrame], schema: Schema, data_dir: Path, seeds_dir: Path
 ) -> list[Problem]:
     """Every cited paragraph exists in its article (rows cite a source directly or via an event)."""
     lengths = {}
@@ -435,7 +421,7 @@ def paragraph_problems(
                 problems.append(
                     Problem(
                         table.path,
-                        i + 2,
+                        line_of_row(data_dir / table.path, i),
                         "paragraph",
                         str(paragraph),
                         "source-file",

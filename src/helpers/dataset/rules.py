@@ -2,17 +2,17 @@
 
 Each rule is a Frictionless ``Check`` so that its problems come out of the same validation
 report, with row, column and value, as the library's own (types, keys, vocabularies). Which
-columns form a date is declared once, in ``helpers.schema.DATE_GROUPS``.
+columns form a date is declared once, in ``helpers.dataset.dates.DATE_GROUPS``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from frictionless import Check, Row, errors
 
-from helpers.schema import DATE_GROUPS, PRECISION_LENGTH, DateGroup
+from helpers.dataset.dates import DATE_GROUPS, PRECISION_LENGTH, DateGroup, parse_partial_date
+from helpers.dataset.vocabulary import OBSERVER, OBSERVER_RAISER, VIRTUAL
 
 
 class RuleError(errors.CellError):
@@ -28,12 +28,6 @@ SIDE_PAIRS: dict[str, tuple[str, str, str]] = {
     # table: (visiting column, hosting column, mode column)
     "events": ("visiting_side", "hosting_side", "mode"),
 }
-
-
-def parse_partial_date(text: str) -> dt.date:
-    """Earliest calendar day of a YYYY, YYYY-MM or YYYY-MM-DD string; ValueError if impossible."""
-    parts = [int(p) for p in text.split("-")]
-    return dt.date(*(parts + [1] * (3 - len(parts))))
 
 
 def describe_date_rules(group: DateGroup) -> list[str]:
@@ -66,7 +60,7 @@ class DateRules(Check):
     def validate_row(self, row: Row) -> Iterable[errors.Error]:
         g = self.group
         start, end, precision = row[g.start], row[g.end] if g.end else None, row[g.precision]
-        parsed: dict[str, dt.date] = {}
+        parsed = {}
         for column, value in ((g.start, start), (g.end, end)):
             if value is None or not isinstance(value, str):
                 continue
@@ -118,7 +112,7 @@ class SideRules(Check):
             yield error(
                 row, self.hosting, f"{self.visiting} and {self.hosting} are both {visiting!r}"
             )
-        if row[self.mode] == "virtual":
+        if row[self.mode] == VIRTUAL.value:
             for column in (self.visiting, self.hosting):
                 if row[column] is not None:
                     yield error(row, column, "a virtual meeting has no visiting or hosting side")
@@ -131,12 +125,13 @@ class VoiceRules(Check):
     Errors = [RuleError]
 
     def validate_row(self, row: Row) -> Iterable[errors.Error]:
-        if (row["voice"] == "observer") != (row["raised_by"] == "observer"):
+        observer = row[OBSERVER.column] == OBSERVER.value
+        if observer != (row[OBSERVER_RAISER.column] == OBSERVER_RAISER.value):
             yield error(
                 row,
-                "raised_by",
+                OBSERVER_RAISER.column,
                 f"voice is {row['voice']!r} but raised_by is "
-                f"{row['raised_by']!r}; observer goes with observer only",
+                f"{row['raised_by']!r}; {OBSERVER} goes with {OBSERVER_RAISER} only",
             )
 
 

@@ -1,4 +1,5 @@
-"""Load a validated data directory into typed pandas DataFrames, as the schema declares them.
+"""Read a data directory into typed pandas DataFrames, as the schema declares them (no checks:
+``helpers.dataset.load`` validates first).
 
 Vocabularies become ordered categoricals; single-column primary and foreign keys become
 categoricals that share the referenced table's keys (``helpers.keys``), so that joins are
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.keys import encode_keys
-from helpers.schema import DATE_GROUPS, Schema, Table
+from helpers.dataset.dates import DATE_GROUPS
+from helpers.dataset.keys import encode_keys
+from helpers.dataset.schema import Schema, Table
 
 
 def read_table(data_dir: Path | str, table: Table) -> pd.DataFrame:
@@ -37,13 +39,9 @@ def read_table(data_dir: Path | str, table: Table) -> pd.DataFrame:
     return frame
 
 
-def load_dataset(data_dir: Path | str, *, validate: bool = True) -> dict[str, pd.DataFrame]:
-    """Every table of a data directory, validated first (raises DataError with all problems)."""
-    if validate:
-        from helpers.validate import require_valid
-
-        require_valid(data_dir)
-    schema = Schema.of(data_dir)
+def read_dataset(data_dir: Path | str, schema: Schema | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of a data directory, typed and encoded, without validating it."""
+    schema = schema or Schema.of(data_dir)
     tables = {name: read_table(data_dir, table) for name, table in schema.tables.items()}
     return encode(tables, schema)
 

@@ -1,0 +1,86 @@
+"""Notebook 05: which officials meet on each side over time: continuity and turnover."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.analysis.occasions import occasions
+from helpers.analysis.scope import Scope
+from helpers.analysis.tally import joined, tally
+from helpers.dataset.dates import undated_last, year_label
+from helpers.dataset.keys import codes, codes_at, positions, take
+
+
+def _attendance(scope: Scope) -> pd.DataFrame:
+    """Side x partner x person x year (keys still coded): events, occasions and sources."""
+    t = scope.tables
+    occ = occasions(t["events"])
+    part = t["participants"]
+    at_event = positions(part.event_id, occ.event_id)
+    frame = pd.DataFrame(
+        {
+            "side": part.side.array,
+            "partner_id": take(occ.partner_id, at_event),
+            "person_id": part.person_id.array,
+            "year": take(occ.year, at_event),
+            "occasion": codes_at(codes(occ.occasion_id)[0], at_event),
+            "source_id": take(occ.source_id, at_event),
+        }
+    )
+    keys = ["side", "partner_id", "person_id", "year"]
+    return tally(
+        frame, keys, count="events", distinct={"occasions": "occasion", "sources": "source_id"}
+    )
+
+
+def _names(scope: Scope, person_ids: pd.Series) -> pd.Series:
+    persons = scope.tables["persons"]
+    names = pd.Series(persons.name.astype("string").array, index=persons.person_id.astype("string"))
+    return person_ids.astype("string").map(names).astype("string")
+
+
+def interlocutors_by_year(scope: Scope) -> pd.DataFrame:
+    """Person x partner x year: events and occasions attended, with the person's side."""
+    table = _attendance(scope)
+    for column in ("side", "partner_id", "person_id"):
+        table[column] = table[column].astype("string")
+    table.insert(3, "name", _names(scope, table.person_id))
+    table["year"] = year_label(table.year.astype("Int64"))
+    return table.sort_values(
+        ["partner_id", "side", "year", "person_id"], key=undated_last
+    ).reset_index(drop=True)
+
+
+def continuity(scope: Scope) -> pd.DataFrame:
+    """Per person: first and last dated year met, years met, occasions, partners met, and the
+    titles the sources give the person."""
+    attended = _attendance(scope)
+    keys = ["side", "person_id"]
+    dated = attended[attended.year.notna().to_numpy()]
+    by_dated = dated.groupby(keys, observed=True, sort=False).year
+    table = pd.concat(
+        [
+            by_dated.min().rename("first_year"),
+            by_dated.max().rename("last_year"),
+            by_dated.nunique().rename("years_met"),
+            attended.groupby(keys, observed=True, sort=False).occasions.sum(),
+        ],
+        axis=1,
+    ).reset_index()
+    met = joined(attended, keys, "partner_id", ", ")
+    table["partners"] = [met[key] for key in zip(table.side, table.person_id, strict=True)]
+    titles = joined(scope.tables["participants"], ["person_id"], "title_as_stated", "; ")
+    for column in keys:
+        table[column] = table[column].astype("string")
+    table.insert(2, "name", _names(scope, table.person_id))
+    table = table[table.name.notna().to_numpy()]  # as before: people without a name are left out
+    table["titles"] = pd.array(
+        [titles.get((person,), "") for person in table.person_id], dtype="string"
+    )
+    table["partners"] = table.partners.astype("string")
+    table["first_year"] = table.first_year.astype("Int64")
+    table["last_year"] = table.last_year.astype("Int64")
+    table["years_met"] = table.years_met.fillna(0).astype(int)
+    columns = [*keys, "name", "first_year", "last_year", "years_met", "occasions"]
+    columns += ["partners", "titles"]
+    return table[columns].sort_values(["side", "first_year", "person_id"]).reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Coding new sources: registering an article with its templates, and intercoder reliability."""

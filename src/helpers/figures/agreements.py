@@ -1,0 +1,93 @@
+"""Figures of notebook 04: agreement records by kind and status, and by year."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers.dataset.dates import sorted_year_labels
+from helpers.figures.marks import dot_area, marker_handle, year_ticks
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH
+
+
+def agreements_by_kind_status(
+    table: pd.DataFrame, statuses: list[str], partners: dict[str, str]
+) -> plt.Figure:
+    """Agreement records per partner and kind, stacked by status."""
+    kinds = sorted(table.kind.astype(str).unique())
+    fig, axes = plt.subplots(
+        1, len(partners), figsize=(PAGE_WIDTH, 0.3 * len(kinds) + 1.2), sharey=True, squeeze=False
+    )
+    colors = dict(zip(statuses, OKABE_ITO, strict=False))
+    for ax, partner in zip(axes[0], partners, strict=True):
+        left = np.zeros(len(kinds))
+        for status in statuses:
+            rows = table[(table.partner_id == partner) & (table.status == status)]
+            values = np.array([int(rows[rows.kind == k].agreements.sum()) for k in kinds])
+            ax.barh(
+                [k.replace("_", " ") for k in kinds],
+                values,
+                left=left,
+                color=colors[status],
+                label=status,
+            )
+            left += values
+        ax.set_title(partner)
+        ax.set_xlabel("Records")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    axes[0][0].invert_yaxis()
+    axes[0][-1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def agreements_by_year(
+    table: pd.DataFrame, statuses: list[str], partners: dict[str, str]
+) -> plt.Figure:
+    """Agreement records per partner (rows) and year (columns), one marker per status, sized by
+    the number of records."""
+    years = sorted_year_labels(table.year)
+    rows = list(partners)
+    colors = dict(zip(statuses, OKABE_ITO, strict=False))
+    markers = dict(zip(statuses, ["o", "s", "D", "^", "v", "P"], strict=False))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.45 * len(partners) + 1.2))
+    counts = (
+        table.groupby(["partner_id", "year", "status"], observed=True).size().reset_index(name="n")
+    )
+    offsets = {s: (i - (len(statuses) - 1) / 2) * 0.18 for i, s in enumerate(statuses)}
+    for row in counts.itertuples():
+        ax.scatter(
+            years.index(row.year) + offsets[row.status],
+            rows.index(row.partner_id),
+            s=2 * dot_area(row.n),
+            marker=markers[row.status],
+            color=colors[row.status],
+            edgecolor="black",
+            lw=0.4,
+            zorder=3,
+        )
+        if row.n > 1:
+            ax.annotate(
+                str(row.n),
+                (years.index(row.year) + offsets[row.status], rows.index(row.partner_id)),
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                fontsize=6,
+            )
+    year_ticks(ax, range(len(years)), years)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_xlim(-0.6, len(years) - 0.4)
+    ax.set_ylim(len(partners) - 0.5, -0.5)
+    ax.grid(axis="y", color="#eeeeee", lw=0.5)
+    ax.set_xlabel("Year of the action (signature, proposal, review)")
+    ax.set_ylabel("Partner")
+    ax.legend(
+        handles=[marker_handle(markers[s], colors[s], s) for s in statuses],
+        title="Status",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,109 @@
+"""Figures of notebook 05: who met whom each year, and how long each person stayed in the
+relationship."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.patches import Patch
+
+from helpers.dataset.dates import sorted_year_labels
+from helpers.dataset.vocabulary import side_label, with_declared
+from helpers.figures.marks import dot_area, marker_handle, year_ticks
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO
+
+
+def interlocutors_by_year(table: pd.DataFrame, partners: dict[str, str]) -> plt.Figure:
+    """Who met whom over time: one panel per partner, persons of both sides (rows) x years;
+    dot size is the number of events the person attended that year."""
+    years = sorted_year_labels(table.year)
+    groups = [table[table.partner_id == p] for p in partners]
+    heights = [max(g.person_id.nunique(), 1) for g in groups]
+    fig, axes = plt.subplots(
+        len(partners),
+        1,
+        figsize=(COLUMN_WIDTH + 1.2, 0.24 * sum(heights) + 0.5 * len(partners) + 0.6),
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
+    colors = side_colors(table.side)
+    for ax, partner, group in zip(axes[:, 0], partners, groups, strict=True):
+        people = group.drop_duplicates("person_id").sort_values(["side", "person_id"])
+        order = list(people.person_id)
+        for row in group.itertuples():
+            ax.scatter(
+                years.index(row.year),
+                order.index(row.person_id),
+                s=dot_area(row.events),
+                color=colors[row.side],
+                edgecolor="black",
+                lw=0.4,
+                zorder=3,
+            )
+        ax.set_yticks(range(len(order)), list(people.name))
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        ax.grid(axis="y", color="#eeeeee", lw=0.5)
+        ax.set_title(f"with {partner}", loc="left")
+    year_ticks(axes[-1, 0], range(len(years)), years)
+    axes[-1, 0].set_xlim(-0.5, len(years) - 0.5)
+    axes[-1, 0].set_xlabel("Year")
+    handles = [marker_handle("o", c, side_label(s)) for s, c in colors.items()]
+    handles += [
+        plt.scatter(
+            [],
+            [],
+            s=dot_area(n),
+            color="white",
+            edgecolor="black",
+            lw=0.4,
+            label=f"{n} event{'s' if n > 1 else ''} that year",
+        )
+        for n in (1, 3)
+    ]
+    axes[0, 0].legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), labelspacing=1.0
+    )
+    fig.tight_layout()
+    return fig
+
+
+def continuity(table: pd.DataFrame) -> plt.Figure:
+    """Per person, the span from the first to the last year met; the label gives occasions."""
+    table = table.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.24 * len(table) + 0.9))
+    colors = side_colors(table.side)
+    dated = table.dropna(subset=["first_year"])
+    lo = int(dated.first_year.min()) if len(dated) else 0
+    hi = int(dated.last_year.max()) if len(dated) else 1
+    for i, row in table.iterrows():
+        label = f"{row.occasions} occasion(s)"
+        if pd.isna(row.first_year):
+            ax.text(lo, i, "year unknown; " + label, va="center", fontsize=6, color="#555555")
+            continue
+        ax.plot(
+            [row.first_year - 0.3, row.last_year + 0.3],
+            [i, i],
+            lw=5,
+            color=colors[row.side],
+            solid_capstyle="butt",
+        )
+        ax.text(row.last_year + 0.45, i, label, va="center", fontsize=6)
+    ax.set_yticks(range(len(table)), list(table.name))
+    ax.set_ylim(len(table) - 0.5, -0.5)
+    ax.set_xlim(lo - 0.7, hi + 2.2)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("Years in which the person was met (first to last)")
+    ax.legend(
+        handles=[Patch(color=c, label=side_label(s)) for s, c in colors.items()],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
+    fig.tight_layout()
+    return fig
+
+
+def side_colors(sides: pd.Series) -> dict[str, str]:
+    """A fixed colour per side of the vocabulary (and per side a study added)."""
+    found = with_declared(sides.dropna(), "participants", "side")
+    return {side: OKABE_ITO[i % len(OKABE_ITO)] for i, side in enumerate(found)}

@@ -1,0 +1,84 @@
+"""Drawing pieces shared by the report's figures: year ticks, legend markers, bars and spans
+drawn as one collection, dot sizes, and the shaded themes x years grid."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.lines import Line2D
+
+from helpers.figures.style import SEQUENTIAL
+
+
+def year_ticks(ax: plt.Axes, positions, years: list[str]) -> None:
+    """Year labels on the x axis, turned when there are too many to sit side by side."""
+    many = len(years) > 6
+    ax.set_xticks(positions, years, rotation=90 if many else 0)
+
+
+def marker_handle(marker: str, color: str, label: str) -> Line2D:
+    """A legend entry for a marker drawn with the report's black edge."""
+    return Line2D([], [], marker=marker, ls="none", color=color, mec="black", mew=0.4, label=label)
+
+
+def bars(ax: plt.Axes, x: np.ndarray, heights: list[int], width: float, **style) -> None:
+    """Vertical bars from 0 centred on ``x``, drawn as one collection: the same picture as
+    ``ax.bar``, without one patch object (and one limits update) per bar."""
+    left, top = np.asarray(x, dtype=float) - width / 2, np.asarray(heights, dtype=float)
+    corners = np.stack(
+        [
+            np.column_stack([left, np.zeros_like(top)]),
+            np.column_stack([left, top]),
+            np.column_stack([left + width, top]),
+            np.column_stack([left + width, np.zeros_like(top)]),
+        ],
+        axis=1,
+    )
+    bars = PolyCollection(corners, edgecolors="none", linewidths=0, **style)
+    bars.sticky_edges.y.append(0)  # like ax.bar: the axis starts at 0, with no margin below
+    ax.add_collection(bars)
+    ax.autoscale_view()
+
+
+def spans(ax: plt.Axes, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, **style) -> None:
+    """Horizontal lines from date ``lo`` to date ``hi`` at heights ``y``, as one collection
+    built from plain arrays (``ax.hlines`` goes through a masked array per line)."""
+    ax.xaxis_date()
+    start, end = mdates.date2num(lo), mdates.date2num(hi)
+    y = np.asarray(y, dtype=float)
+    segments = np.stack([np.column_stack([start, y]), np.column_stack([end, y])], axis=1)
+    ax.add_collection(LineCollection(segments, **style))
+    ax.autoscale_view()
+
+
+def dot_area(events: int) -> float:
+    """Marker area for a count: grows with the count but stays readable for large counts."""
+    return 14 + 10 * min(events, 12)
+
+
+def theme_grid(
+    ax: plt.Axes, grid: np.ndarray, themes: pd.DataFrame, vmax: float, label_rows: bool = True
+) -> None:
+    """Shade a themes x years grid (empty cells left blank) and label its theme rows (panels
+    that share their rows with a labelled one need not label them again)."""
+    ax.pcolormesh(
+        np.ma.masked_invalid(grid),
+        cmap=SEQUENTIAL,
+        vmin=0,
+        vmax=vmax,
+        edgecolors="#dddddd",
+        linewidth=0.4,
+    )
+    if label_rows:
+        rows = [f"{t.label} ({t.kind})" for t in themes.itertuples()]
+        ax.set_yticks(np.arange(len(themes)) + 0.5, rows)
+    else:
+        ax.set_yticks([])
+    ax.set_xlim(0, max(grid.shape[1], 1))
+    ax.set_ylim(max(len(themes), 1), 0)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)

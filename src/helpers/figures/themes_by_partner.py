@@ -1,0 +1,96 @@
+"""Figures of notebook 02: the share of occasions raising each theme, and official statements
+against observers' commentary."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from helpers.dataset.vocabulary import with_declared
+from helpers.figures.style import COLUMN_WIDTH, HATCHES, OKABE_ITO, PAGE_WIDTH, SEQUENTIAL
+
+
+def themes_official_share(
+    table: pd.DataFrame, partners: dict[str, str], title: str = ""
+) -> plt.Figure:
+    """Themes (rows, grouped by kind) x partners (columns); cells coloured by the share of the
+    partner's occasions and annotated with occasions / partner occasions."""
+    themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.2 * len(themes) + 1.0))
+    grid = np.full((len(themes), len(partners)), np.nan)
+    cells = {(row.theme_id, row.partner_id): row for row in table.itertuples()}
+    for r, theme in enumerate(themes.theme_id):
+        for c, partner in enumerate(partners):
+            cell = cells.get((theme, partner))
+            if cell is not None:
+                grid[r, c] = cell.share
+                ax.text(
+                    c,
+                    r,
+                    f"{cell.occasions}/{cell.partner_occasions}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if grid[r, c] > 0.6 else "black",
+                    in_layout=False,  # inside its cell: no need to measure it for the layout
+                )
+    image = ax.imshow(grid, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(partners)), list(partners))
+    ax.set_yticks(range(len(themes)), [f"{t.label} ({t.kind})" for t in themes.itertuples()])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel("Partner")
+    if title:
+        ax.set_title(title)
+    bar = fig.colorbar(image, ax=ax, shrink=0.6)
+    bar.set_label("Share of the partner's occasions")
+    fig.tight_layout()
+    return fig
+
+
+def themes_by_voice(table: pd.DataFrame) -> plt.Figure:
+    """Occasions per theme, official statements and observers' commentary side by side,
+    one panel per partner."""
+    partners = sorted(table.partner_id.unique())
+    themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
+    fig, axes = plt.subplots(
+        1, len(partners), figsize=(PAGE_WIDTH, 0.17 * len(themes) + 1.2), sharey=True, squeeze=False
+    )
+    y = np.arange(len(themes))
+    voices = [
+        (voice, OKABE_ITO[i % len(OKABE_ITO)], HATCHES[i % len(HATCHES)])
+        for i, voice in enumerate(with_declared(table.voice, "event_themes", "voice"))
+    ]
+    for ax, partner in zip(axes[0], partners, strict=True):
+        width = 0.8 / len(voices)
+        for i, (voice, color, hatch) in enumerate(voices):
+            rows = table[(table.partner_id == partner) & (table.voice == voice)].set_index(
+                "theme_id"
+            )
+            values = [int(rows.occasions.get(t, 0)) for t in themes.theme_id]
+            ax.barh(
+                y + (i - (len(voices) - 1) / 2) * width,
+                values,
+                width,
+                color=color,
+                hatch=hatch,
+                edgecolor="white",
+                lw=0.3,
+                label=voice,
+            )
+        ax.set_title(partner)
+        ax.set_xlabel("Occasions")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    axes[0][0].set_yticks(y, [f"{t.label} ({t.kind})" for t in themes.itertuples()])
+    axes[0][0].invert_yaxis()
+    axes[0][-1].legend(
+        handles=[Patch(color=c, hatch=h, label=v) for v, c, h in voices],
+        title="Voice",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
+    fig.tight_layout()
+    return fig

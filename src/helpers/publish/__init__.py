@@ -1,0 +1,1 @@
+"""Publishing: the papermill runner of the whole report and the static site."""
