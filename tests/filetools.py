@@ -1,9 +1,16 @@
-"""Small file helpers shared by the tests."""
+"""Small file helpers and places shared by the tests."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+
+import pytest
+
+from helpers.paths import PROJECT_ROOT
+
+SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"  # the source articles, beside the project
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="source articles not present")
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import PROJECT_ROOT as ROOT
+
 GUIDE = ROOT / "docs" / "adapting.md"
 BLOCK = re.compile(r"^```sh( expect-failure)?\n(.*?)^```$", re.M | re.S)
 
@@ -27,8 +27,7 @@ def test_guide_has_the_steps() -> None:
         assert f"python -m helpers {step}" in commands
 
 
-def test_every_command_in_the_guide_runs(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "data", tmp_path / "data")
+def test_every_command_in_the_guide_runs(tmp_path: Path, data_copy: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for number, (code, should_fail) in enumerate(blocks(), start=1):
         run = subprocess.run(

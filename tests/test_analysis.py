@@ -13,7 +13,6 @@ Hand counts (see data/CODEBOOK.md for the rules):
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -31,13 +30,7 @@ from helpers.analysis import (
 from helpers.analysis.scope import resolve
 from helpers.dataset.dates import date_intervals
 from helpers.errors import ParameterError
-
-DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-@pytest.fixture(scope="module")
-def everything():
-    return resolve(DATA)
+from helpers.paths import PROJECT_DATA as DATA
 
 
 def row(frame: pd.DataFrame, **where) -> pd.Series:
@@ -48,8 +41,8 @@ def row(frame: pd.DataFrame, **where) -> pd.Series:
     return frame[mask].iloc[0]
 
 
-def test_counts_by_partner_year(everything) -> None:
-    table = dataset_overview.counts_by_partner_year(everything)
+def test_counts_by_partner_year(project_scope) -> None:
+    table = dataset_overview.counts_by_partner_year(project_scope)
     expected = {
         ("CHN", "2019"): (3, 1, 3, 1),
         ("TLS", "undated"): (1, 1, 1, 1),
@@ -64,8 +57,8 @@ def test_counts_by_partner_year(everything) -> None:
     assert got == expected
 
 
-def test_date_quality(everything) -> None:
-    table = dataset_overview.date_precision(everything)
+def test_date_quality(project_scope) -> None:
+    table = dataset_overview.date_precision(project_scope)
     got = {(r.table, r.precision, r.inferred): r.rows for r in table.itertuples()}
     assert got == {
         ("events", "day", True): 6,
@@ -78,8 +71,8 @@ def test_date_quality(everything) -> None:
     }
 
 
-def test_theme_by_partner(everything) -> None:
-    table = themes_by_partner.themes_by_voice(everything)
+def test_theme_by_partner(project_scope) -> None:
+    table = themes_by_partner.themes_by_voice(project_scope)
     info = row(table, partner_id="VNM", theme_id="information_sharing", voice="official")
     assert (info.occasions, info.partner_occasions, info.sources) == (2, 3, 2)
     assert info.share == pytest.approx(0.667)
@@ -107,8 +100,8 @@ def test_theme_kind_filter() -> None:
     assert "information_sharing" not in set(table.theme_id)
 
 
-def test_agreement_counts(everything) -> None:
-    table = agreements.agreements_by_kind_status(everything)
+def test_agreement_counts(project_scope) -> None:
+    table = agreements.agreements_by_kind_status(project_scope)
     got = {(r.partner_id, r.kind, r.status): r.agreements for r in table.itertuples()}
     assert got == {
         ("CHN", "mou", "signed"): 1,
@@ -120,11 +113,11 @@ def test_agreement_counts(everything) -> None:
     }
 
 
-def test_interlocutors_and_continuity(everything) -> None:
-    people = interlocutors.interlocutors_by_year(everything)
+def test_interlocutors_and_continuity(project_scope) -> None:
+    people = interlocutors.interlocutors_by_year(project_scope)
     to_lam = people[people.person_id == "to-lam"]
     assert list(to_lam.year) == ["2021", "2023", "2024"]
-    continuity = interlocutors.continuity(everything).set_index("person_id")
+    continuity = interlocutors.continuity(project_scope).set_index("person_id")
     assert continuity.loc[
         "to-lam", ["first_year", "last_year", "years_met", "occasions"]
     ].tolist() == [
@@ -188,23 +181,21 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_year_filter_keeps_or_drops_whole_occasions(tmp_path) -> None:
-    shutil.copytree(DATA, tmp_path / "data")
+def test_year_filter_keeps_or_drops_whole_occasions(data_copy: Path) -> None:
     # the 2023 visit now starts in December 2022; its March 2023 meetings go with it
-    _edit(tmp_path / "data" / "events.csv", "2023-03-03,2023-03-05", "2022-12-30,2023-03-05")
-    scope = resolve(tmp_path / "data", year_from=2023)
+    _edit(data_copy / "events.csv", "2023-03-03,2023-03-05", "2022-12-30,2023-03-05")
+    scope = resolve(data_copy, year_from=2023)
     assert not {"E005", "E006", "E007", "E008"} & set(scope.tables["events"].event_id)
     counts = dataset_overview.counts_by_partner_year(scope)
     assert set(counts.year) == {"2024"}
 
 
-def test_agreement_without_event_is_an_occasion_of_its_own(tmp_path) -> None:
-    shutil.copytree(DATA, tmp_path / "data")
-    with open(tmp_path / "data" / "agreements.csv", "a", encoding="utf-8") as handle:
+def test_agreement_without_event_is_an_occasion_of_its_own(data_copy: Path) -> None:
+    with open(data_copy / "agreements.csv", "a", encoding="utf-8") as handle:
         handle.write("A007,S004,17,VNM,,test instrument,mou,signed,,2022,year,false,,Test row.\n")
-    with open(tmp_path / "data" / "agreement_themes.csv", "a", encoding="utf-8") as handle:
+    with open(data_copy / "agreement_themes.csv", "a", encoding="utf-8") as handle:
         handle.write("A007,drugs,official,both,,S004,17,Test row.\n")
-    table = themes_by_partner.themes_by_voice(resolve(tmp_path / "data"))
+    table = themes_by_partner.themes_by_voice(resolve(data_copy))
     drugs = row(table, partner_id="VNM", theme_id="drugs", voice="official")
     assert (drugs.occasions, drugs.partner_occasions) == (2, 4)
     assert (table.share <= 1).all()
@@ -226,8 +217,8 @@ def test_repeated_partners_count_once() -> None:
     assert resolve(DATA, partners=["VNM", "VNM"]).partners == ("VNM",)
 
 
-def test_theme_partners_by_year(everything) -> None:
-    table = themes_over_time.theme_spread_by_year(everything)
+def test_theme_partners_by_year(project_scope) -> None:
+    table = themes_over_time.theme_spread_by_year(project_scope)
     transnational = {
         r.year: (r.partners, r.partner_ids, r.sources)
         for r in table[table.theme_id == "transnational_crime"].itertuples()
@@ -245,7 +236,7 @@ def test_theme_partners_by_year(everything) -> None:
         "smuggling",
     }
     # sources are distinct sources of the theme's links that year, not a sum over partners
-    links = themes.theme_links(everything).astype({"year": "string"}).fillna({"year": "undated"})
+    links = themes.theme_links(project_scope).astype({"year": "string"}).fillna({"year": "undated"})
     expected = links.groupby(["theme_id", "year"], observed=True).source_id.nunique()
     got = table.set_index(["theme_id", "year"]).sources
     assert {(str(t), str(y)): n for (t, y), n in expected.items()} == {
@@ -253,34 +244,32 @@ def test_theme_partners_by_year(everything) -> None:
     }
 
 
-def _edited_copy(tmp_path: Path, file: str, edit) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(DATA, data)
+def _edited(data: Path, file: str, edit) -> Path:
     path = data / file
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8", newline="")
     return data
 
 
-def test_agreement_without_event_is_an_occasion_when_no_event_is_in_scope(tmp_path) -> None:
+def test_agreement_without_event_is_an_occasion_when_no_event_is_in_scope(data_copy) -> None:
     # A002 loses its event and gets a date of its own: in 2021, China has it and nothing else
     def edit(text: str) -> str:
         return text.replace("A002,S001,9,CHN,E003,", "A002,S001,9,CHN,,").replace(
             "signed,Friday,2019,year", "signed,Friday,2021,year"
         )
 
-    scope = resolve(_edited_copy(tmp_path, "agreements.csv", edit), "CHN", 2021, 2021)
+    scope = resolve(_edited(data_copy, "agreements.csv", edit), "CHN", 2021, 2021)
     assert scope.tables["events"].empty and len(scope.tables["agreements"]) == 1
     assert occasions.occasion_totals(scope.tables, scope.partners).to_dict() == {"CHN": 1}
     by_partner = themes_by_partner.themes_by_voice(scope)
     assert set(by_partner.partner_occasions) <= {1}
 
 
-def test_agreements_are_sorted_by_text_not_by_file_order(tmp_path) -> None:
+def test_agreements_are_sorted_by_text_not_by_file_order(data_copy) -> None:
     def reverse(text: str) -> str:
         header, *rows = text.splitlines()
         return "\n".join([header, *reversed(rows)]) + "\n"
 
-    scope = resolve(_edited_copy(tmp_path, "partners.csv", reverse))
+    scope = resolve(_edited(data_copy, "partners.csv", reverse))
     table = agreements.agreements_by_year(scope)
     keys = list(zip(table.partner_id, table.year, table.agreement_id, strict=True))
     assert keys == sorted(keys)

@@ -14,17 +14,10 @@ from filetools import digest
 
 from helpers.coding.register import register_source
 from helpers.coding.reliability import compare, nominal_alpha, perturb
+from helpers.dataset.lines import line_of_row
 from helpers.dataset.validate import validate_dataset
 from helpers.errors import DataError
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-
-
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    shutil.copytree(DATA, tmp_path / "data")
-    return tmp_path / "data"
+from helpers.paths import PROJECT_DATA as DATA
 
 
 @pytest.fixture
@@ -132,7 +125,7 @@ def test_disagreements_point_at_the_right_lines(tmp_path) -> None:
     shutil.copytree(DATA, tmp_path / "b")
     links = pd.read_csv(DATA / "event_themes.csv", dtype=str, keep_default_na=False)
     target = links[(links.event_id == "E002") & (links.theme_id == "information_sharing")]
-    line_in_a = int(target.index[0]) + 2
+    line_in_a = line_of_row(DATA / "event_themes.csv", int(target.index[0]))
     links.drop(index=target.index).to_csv(tmp_path / "b" / "event_themes.csv", index=False)
     events = pd.read_csv(DATA / "events.csv", dtype=str, keep_default_na=False)
     events[events.event_id != "E004"].to_csv(tmp_path / "b" / "events.csv", index=False)

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from filetools import SEEDS, needs_seeds
 
 from helpers.dataset.codebook import render
 from helpers.dataset.load import load_dataset
 from helpers.dataset.schema import Schema
 from helpers.dataset.validate import paragraph_count, validate_dataset
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-SEEDS = ROOT.parent / "shared" / "seeds"
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="source articles not present")
+from helpers.dataset.vocabulary import TERMS
+from helpers.paths import PROJECT_DATA as DATA
+from helpers.paths import PROJECT_ROOT as ROOT
 
 
 def test_real_data_is_valid() -> None:
@@ -88,12 +87,10 @@ def test_environment_yml_pins_the_lock_versions() -> None:
     assert not drift, f"environment.yml and requirements.lock disagree: {drift}"
 
 
-def test_layout_check_requires_keys_and_vocabularies(tmp_path) -> None:
+def test_layout_check_requires_keys_and_vocabularies(data_copy: Path) -> None:
     import json
-    import shutil
 
-    shutil.copytree(DATA, tmp_path / "data")
-    path = tmp_path / "data" / "datapackage.json"
+    path = data_copy / "datapackage.json"
     descriptor = json.loads(path.read_text())
     for resource in descriptor["resources"]:
         if resource["name"] == "participants":
@@ -101,6 +98,29 @@ def test_layout_check_requires_keys_and_vocabularies(tmp_path) -> None:
         if resource["name"] == "themes":
             resource["schema"]["fields"][1]["constraints"].pop("enum")
     path.write_text(json.dumps(descriptor))
-    messages = [p.message for p in validate_dataset(tmp_path / "data")]
+    messages = [p.message for p in validate_dataset(data_copy)]
     assert "table 'participants' must declare the project's foreign keys" in messages
     assert "column themes.kind must keep a controlled vocabulary" in messages
+
+
+def test_every_vocabulary_term_the_code_names_is_declared() -> None:
+    schema = Schema.of(DATA)
+    for term in TERMS:
+        assert term.value in schema.enum(term.table, term.column), term
+
+
+@pytest.mark.parametrize("term", TERMS, ids=lambda t: f"{t.table}.{t.column}={t.value}")
+def test_a_schema_without_a_term_the_code_needs_is_refused(data_copy: Path, term) -> None:
+    import json
+
+    path = data_copy / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == term.table:
+            for field in resource["schema"]["fields"]:
+                if field["name"] == term.column:
+                    field["constraints"]["enum"].remove(term.value)
+                    field["constraints"]["enum"].append("something_else")
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    messages = [p.message for p in validate_dataset(data_copy)]
+    assert f"column {term.table}.{term.column} must keep the value {term.value}" in messages

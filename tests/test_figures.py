@@ -9,13 +9,15 @@ import pytest
 from PIL import Image
 
 from helpers.figures.style import FORMATS, PAGE_WIDTH
+from helpers.paths import PROJECT_DATA, PROJECT_FIGURES, PROJECT_NOTEBOOKS
 
-FIGURES = Path(__file__).resolve().parents[1] / "figures"
+FIGURES = PROJECT_FIGURES
 STEMS = sorted({p.with_suffix("") for p in FIGURES.glob("*/*.png")})
 
 
 def test_every_notebook_wrote_figures() -> None:
-    notebooks = {p.stem for p in (FIGURES.parent / "notebooks").glob("[0-9]*.ipynb")}
+    notebooks = {p.stem for p in PROJECT_NOTEBOOKS.glob("[0-9]*.ipynb")}
+    assert notebooks, "no notebooks: every check below would pass on nothing"
     assert {s.parent.name for s in STEMS} == notebooks
 
 
@@ -39,7 +41,7 @@ def test_theme_year_grid_of_an_empty_table_is_drawn() -> None:
     from helpers.analysis.themes_over_time import themes_by_year
     from helpers.figures import themes_over_time
 
-    empty = themes_by_year(resolve(FIGURES.parent / "data")).iloc[:0]
+    empty = themes_by_year(resolve(PROJECT_DATA)).iloc[:0]
     fig = themes_over_time.themes_by_year(empty, {"VNM": "#0072B2"})
     assert len(fig.axes) == 1
     plt.close(fig)

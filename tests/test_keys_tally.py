@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,7 @@ from helpers.dataset.keys import encode_keys, positions
 from helpers.dataset.load import load_dataset
 from helpers.dataset.schema import Schema
 from helpers.errors import DataError
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from helpers.paths import PROJECT_DATA as DATA
 
 
 def random_frame(n: int, seed: int) -> pd.DataFrame:
@@ -82,15 +80,13 @@ def test_parents_are_missing_or_found() -> None:
     assert ((found >= 0) == events.parent_event_id.notna().to_numpy()).all()
 
 
-def test_dangling_foreign_key_is_an_error_not_a_missing_value(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(DATA, data)
-    path = data / "event_themes.csv"
+def test_dangling_foreign_key_is_an_error_not_a_missing_value(data_copy: Path) -> None:
+    path = data_copy / "event_themes.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace(lines[1].split(",")[0], "E999", 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"event_themes.csv, row 2, column event_id, value 'E999'"):
-        load_dataset(data, validate=False)
+        load_dataset(data_copy, validate=False)
 
 
 def test_duplicate_primary_key_is_an_error() -> None:

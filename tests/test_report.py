@@ -4,7 +4,6 @@ deterministic and atomic outputs, normalised stored notebooks."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import matplotlib
 
@@ -16,11 +15,11 @@ from filetools import digest
 
 from helpers.errors import DataError, ParameterError  # noqa: E402
 from helpers.figures.style import save_figure, use_style  # noqa: E402
+from helpers.paths import PROJECT_DATA as DATA  # noqa: E402
+from helpers.paths import PROJECT_NOTEBOOKS  # noqa: E402
 from helpers.publish import runner as report  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = sorted(PROJECT_NOTEBOOKS.glob("[0-9]*.ipynb"))
 
 
 def small_figure() -> plt.Figure:
@@ -98,7 +97,12 @@ def test_notebook_reruns_with_one_partner_and_narrow_years(tmp_path) -> None:
     assert executed["metadata"]["papermill"]["parameters"]["partners"] == ["VNM"]
 
 
-@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9]*.ipynb")), ids=lambda p: p.stem)
+def test_the_project_has_notebooks_to_check() -> None:
+    """The checks below run once per notebook: none found would pass them all."""
+    assert NOTEBOOKS and all(p.stat().st_size for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_stored_notebooks_are_normalised(path) -> None:
     nb = json.loads(path.read_text())
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
@@ -119,7 +123,7 @@ def test_stored_notebooks_are_normalised(path) -> None:
 
 def test_every_notebook_has_parameters_in_report_yml() -> None:
     defaults, per_notebook = report.load_parameters()
-    stems = {p.stem for p in NOTEBOOKS.glob("[0-9]*.ipynb")}
+    stems = {p.stem for p in NOTEBOOKS}
     assert set(per_notebook) == stems
     assert set(report.SCOPE_PARAMETERS) <= set(defaults)
 

@@ -12,9 +12,9 @@ from urllib.parse import unquote, urlparse
 import pytest
 from filetools import digest
 
+from helpers.paths import PROJECT_ROOT as ROOT
 from helpers.publish.site import build_site
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INSTALL = "headless Chromium is needed: on Debian/Ubuntu, `sudo apt-get install chromium`"
 
@@ -38,14 +38,12 @@ def test_index_lists_every_notebook(site: Path) -> None:
         assert (site / "notebooks" / f"{notebook.stem}.html").is_file()
 
 
-def test_index_is_headed_by_the_data_package_title(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    descriptor = data / "datapackage.json"
+def test_index_is_headed_by_the_data_package_title(data_copy: Path, tmp_path: Path) -> None:
+    descriptor = data_copy / "datapackage.json"
     text = descriptor.read_text(encoding="utf-8")
     title = json.loads(text)["title"]
     descriptor.write_text(text.replace(title, "Another study & its data"), encoding="utf-8")
-    index = build_site(ROOT / "notebooks", ROOT / "figures", data, tmp_path / "site")
+    index = build_site(ROOT / "notebooks", ROOT / "figures", data_copy, tmp_path / "site")
     assert "<h1>Another study &amp; its data</h1>" in index.read_text(encoding="utf-8")
 
 

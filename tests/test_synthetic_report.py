@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from filetools import digest
 from synthetic import LABEL, generate
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import PROJECT_ROOT as ROOT
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from filetools import SEEDS, needs_seeds
 
 from helpers.dataset.validate import Problem, validate_dataset
 from helpers.errors import DataError
-
-DATA = Path(__file__).resolve().parents[1] / "data"
-SEEDS = Path(__file__).parents[1].parent / "shared" / "seeds"
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="source articles not present")
+from helpers.paths import PROJECT_DATA as DATA
 
 # A mutation edits a copy of data/ in place and returns the CSV line it touched (None: no row).
 Mutation = Callable[[Path], "int | None"]

@@ -1,0 +1,107 @@
+"""The package's architecture holds: no import cycle between its modules, and each layer imports
+only the layers below it (foundation < dataset < analysis < figures, coding < publish < CLI)."""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "helpers"
+
+# what each part of the package may import (besides itself and the foundation modules)
+FOUNDATION = {"helpers.paths", "helpers.errors", "helpers.files"}
+ALLOWED = {
+    "dataset": set(),
+    "analysis": {"dataset"},
+    "figures": {"dataset", "analysis"},
+    "coding": {"dataset", "analysis"},
+    "publish": {"dataset", "analysis", "figures", "coding"},
+    "__main__": {"dataset", "analysis", "figures", "coding", "publish"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> set[str]:
+    """The helpers modules a file imports, at any depth (function-local imports included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("helpers")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers"):
+            found |= {f"{node.module}.{a.name}" for a in node.names} | {node.module}
+    return found
+
+
+@cache
+def graph() -> dict[str, set[str]]:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    edges = {}
+    for name, path in files.items():
+        # "from helpers.analysis import scope" names the module helpers.analysis.scope
+        edges[name] = {m for m in imports(path) if m in files and m != name}
+        edges[name] -= {p for p in edges[name] if files[p].name == "__init__.py"}
+    return edges
+
+
+def cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, as the list of modules on it, or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(edges[node]):
+            if state.get(target) == 1:
+                return path[path.index(target) :] + [target]
+            if target not in state and (found := visit(target)):
+                return found
+        state[node] = 2
+        path.pop()
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ALLOWED else None
+
+
+def test_the_graph_is_read() -> None:
+    edges = graph()
+    assert "helpers.dataset.validate" in edges
+    assert "helpers.dataset.read" in edges["helpers.dataset.validate"]
+
+
+def test_no_import_cycle() -> None:
+    assert cycle(graph()) is None
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle({"a": {"b"}, "b": set()}) is None
+
+
+@pytest.mark.parametrize("module", sorted(graph()))
+def test_layers_import_only_the_layers_below(module: str) -> None:
+    own = layer(module)
+    if own is None:
+        assert module in FOUNDATION | {"helpers"}, f"{module} belongs to no layer"
+        allowed_layers: set[str] = set()
+    else:
+        allowed_layers = ALLOWED[own] | {own}
+    for target in graph()[module]:
+        if target in FOUNDATION:
+            continue
+        assert layer(target) in allowed_layers, f"{module} imports {target}"
