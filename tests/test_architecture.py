@@ -4,6 +4,9 @@ only the layers below it (foundation < dataset < analysis < figures, coding < pu
 from __future__ import annotations
 
 import ast
+import importlib
+import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -105,3 +108,29 @@ def test_layers_import_only_the_layers_below(module: str) -> None:
         if target in FOUNDATION:
             continue
         assert layer(target) in allowed_layers, f"{module} imports {target}"
+
+
+NOTEBOOKS = sorted((PACKAGE.parents[1] / "notebooks").glob("[0-9]*.ipynb"))
+SAVED = re.compile(r'save_figure\(fig, [\w.]+, figure_dir, "(\w+)"\)')
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_notebook_its_figure_module_and_its_files_share_names(notebook: Path) -> None:
+    """Notebook NN_<question> draws with helpers.figures.<question>, whose function for each
+    figure file has the file's name (and so does the table function, where there is one)."""
+    question = notebook.stem.split("_", 1)[1]
+    figures = importlib.import_module(f"helpers.figures.{question}")
+    source = "\n".join(
+        "".join(c["source"])
+        for c in json.loads(notebook.read_text())["cells"]
+        if c["cell_type"] == "code"
+    )
+    saved = SAVED.findall(source)
+    assert saved, f"{notebook.name} saves no figure"
+    for name in saved:
+        assert callable(getattr(figures, name, None)), f"helpers.figures.{question}.{name}"
+        assert f"figures.{name}(" in source
+    if (PACKAGE / "analysis" / f"{question}.py").exists():
+        tables = importlib.import_module(f"helpers.analysis.{question}")
+        shared = [n for n in saved if callable(getattr(tables, n, None))]
+        assert shared, f"helpers.analysis.{question} has no table named as a figure"

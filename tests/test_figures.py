@@ -74,3 +74,49 @@ def test_theme_year_grid_year_labels_fit_the_panels(
     assert [len(ax.get_xticklabels()) for ax in fig.axes] == [labels] * partners
     assert [bool(ax.get_yticklabels()) for ax in fig.axes] == [True] + [False] * (partners - 1)
     plt.close(fig)
+
+
+def test_a_partner_keeps_its_colour_whatever_the_scope(project_scope) -> None:
+    from helpers.analysis.scope import resolve
+    from helpers.figures.style import partner_palette
+
+    everyone = partner_palette(project_scope)
+    assert len(set(everyone.values())) == len(everyone) > 1
+    for partner, colour in everyone.items():
+        assert partner_palette(resolve(PROJECT_DATA, [partner])) == {partner: colour}
+
+
+def test_a_voice_added_to_the_vocabulary_is_drawn(project_scope) -> None:
+    """A study may extend the voice vocabulary; its bars must not vanish from the comparison."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from helpers.analysis.themes_by_partner import themes_by_voice
+    from helpers.figures import themes_by_partner
+
+    table = themes_by_voice(project_scope)
+    extra = table.iloc[:1].assign(voice="parliament")
+    fig = themes_by_partner.themes_by_voice(pd.concat([table, extra], ignore_index=True))
+    legend = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
+    assert legend == ["official", "observer", "parliament"]
+    plt.close(fig)
+
+
+def test_a_side_added_to_the_vocabulary_is_drawn(project_scope) -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis.interlocutors import continuity, interlocutors_by_year
+    from helpers.figures import interlocutors
+    from helpers.figures.style import partner_palette
+
+    people = interlocutors_by_year(project_scope)
+    people.loc[people.index[0], "side"] = "mediator"
+    fig = interlocutors.interlocutors_by_year(people, partner_palette(project_scope))
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "mediator side" in legend and "Cambodian side" in legend
+    plt.close(fig)
+    spans = continuity(project_scope)
+    spans.loc[spans.index[0], "side"] = "mediator"
+    fig = interlocutors.continuity(spans)
+    assert "mediator side" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
