@@ -124,3 +124,14 @@ def test_a_schema_without_a_term_the_code_needs_is_refused(data_copy: Path, term
     path.write_text(json.dumps(descriptor), encoding="utf-8")
     messages = [p.message for p in validate_dataset(data_copy)]
     assert f"column {term.table}.{term.column} must keep the value {term.value}" in messages
+
+
+def test_the_precisions_of_the_date_rules_are_those_the_schema_declares() -> None:
+    from helpers.dataset.dates import DATE_GROUPS, PRECISIONS, coarsen
+
+    schema = Schema.of(DATA)
+    for table, group in DATE_GROUPS.items():
+        assert tuple(schema.enum(table, group.precision)) == PRECISIONS
+    assert coarsen("2019-03-05", "day") == ("2019-03", "month")
+    assert coarsen("2019-03", "month") == ("2019", "year")
+    assert coarsen("2019", "year") is None

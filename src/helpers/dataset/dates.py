@@ -15,6 +15,8 @@ from helpers.dataset.keys import groups, values
 
 # precision -> length of the ISO text, finest first
 PRECISION_LENGTH = {"day": 10, "month": 7, "year": 4}
+PRECISIONS = tuple(PRECISION_LENGTH)  # as the schema declares date_precision
+DAY = PRECISIONS[0]  # the day is known
 NO_DATE = "no date"  # the precision label of a row without a date (tables and figures)
 UNDATED = "undated"  # the year label of a row without a date
 
@@ -60,16 +62,15 @@ def parse_partial_date(text: str) -> dt.date:
 
 def coarsen(date: str, precision: str) -> tuple[str, str] | None:
     """The same date one step coarser (day -> month -> year), or None if it is a year already."""
-    order = list(PRECISION_LENGTH)
-    if precision not in order or order.index(precision) == len(order) - 1:
+    if precision not in PRECISIONS or precision == PRECISIONS[-1]:
         return None
-    coarser = order[order.index(precision) + 1]
+    coarser = PRECISIONS[PRECISIONS.index(precision) + 1]
     return date[: PRECISION_LENGTH[coarser]], coarser
 
 
 def precision_rank(precision: pd.Series) -> pd.Series:
     """Sort key of precision labels: finest first, ``no date`` last."""
-    return precision.map({p: i for i, p in enumerate([*PRECISION_LENGTH, NO_DATE])})
+    return precision.map({p: i for i, p in enumerate([*PRECISIONS, NO_DATE])})
 
 
 def year_of(dates: pd.Series) -> pd.Series:

@@ -9,7 +9,7 @@ from matplotlib.colors import to_rgba_array
 from matplotlib.lines import Line2D
 
 from helpers.analysis.dataset_overview import Timeline
-from helpers.dataset.dates import sorted_year_labels
+from helpers.dataset.dates import DAY, NO_DATE, PRECISIONS, sorted_year_labels
 from helpers.figures.marks import bars, marker_handle, spans, year_ticks
 from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH
 
@@ -59,7 +59,7 @@ def timeline(items: Timeline, partners: dict[str, str]) -> plt.Figure:
         row = dated.partner_id.astype("string").map(rows).to_numpy(dtype=int)
         y = row + offset
         color = to_rgba_array(list(partners.values()))[row]
-        day = (dated.precision == "day").fillna(False).to_numpy()
+        day = (dated.precision == DAY).fillna(False).to_numpy()
         spans(
             ax,
             y[~day],
@@ -103,9 +103,7 @@ def date_precision(table: pd.DataFrame) -> plt.Figure:
     table = table.assign(
         category=table.precision + np.where(table.inferred, " (inferred)", " (stated)")
     )
-    order = [
-        f"{p} ({s})" for p in ("day", "month", "year", "no date") for s in ("stated", "inferred")
-    ]
+    order = [f"{p} ({s})" for p in (*PRECISIONS, NO_DATE) for s in ("stated", "inferred")]
     order = [c for c in order if c in set(table.category)]
     pivot = table.pivot_table(
         index="table", columns="category", values="rows", aggfunc="sum", fill_value=0
