@@ -138,3 +138,19 @@ def test_disagreements_point_at_the_right_lines(tmp_path) -> None:
     assert pd.isna(theme.row_b)
     missing = result[result.unit == "E004"]
     assert len(missing) == 1 and missing.iloc[0].value_b == "(unit missing)"
+
+
+def test_disagreement_lines_count_a_cell_spanning_lines(tmp_path: Path) -> None:
+    coder_b = Path(shutil.copytree(DATA, tmp_path / "b"))
+    events = pd.read_csv(coder_b / "events.csv", dtype=str, keep_default_na=False)
+    events.loc[0, "summary"] = "A summary\nwritten on two lines."
+    last = events.index[-1]
+    kinds = [k for k in ("meeting", "talks") if k != events.loc[last, "event_type"]]
+    events.loc[last, "event_type"] = kinds[0]
+    events.to_csv(coder_b / "events.csv", index=False, lineterminator="\n")
+    lines = (coder_b / "events.csv").read_text(encoding="utf-8").splitlines()
+    unit = events.loc[last, "event_id"]
+    expected = next(i for i, line in enumerate(lines, start=1) if line.startswith(f"{unit},"))
+    found = compare(DATA, coder_b).disagreements
+    row = found[(found.variable == "event_type") & (found.unit == unit)].iloc[0]
+    assert row.row_b == expected == len(events) + 2  # header, a record on two lines, the rest

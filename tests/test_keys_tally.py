@@ -94,3 +94,14 @@ def test_duplicate_primary_key_is_an_error() -> None:
     partners = pd.DataFrame({"partner_id": pd.array(["VNM", "VNM"], dtype="string")})
     with pytest.raises(DataError, match=r"partners.csv, row 3, column partner_id, value 'VNM'"):
         encode_keys({"partners": partners}, schema)
+
+
+def test_key_errors_name_the_line_of_the_file_after_a_cell_spanning_lines(data_copy) -> None:
+    """A quoted note written on two lines moves every later record one line down."""
+    path = data_copy / "event_themes.csv"
+    header, first, second, *rest = path.read_text(encoding="utf-8").splitlines()
+    first = first.rsplit(",", 1)[0] + ',"A note written\non two lines."'
+    second = "E999" + second[second.index(",") :]
+    path.write_text("\n".join([header, first, second, *rest]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"event_themes.csv, row 4, column event_id, value 'E999'"):
+        load_dataset(data_copy, validate=False)
