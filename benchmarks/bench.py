@@ -43,7 +43,7 @@ from helpers.dataset.schema import Schema  # noqa: E402
 from helpers.figures import dataset_overview as overview_figures  # noqa: E402
 from helpers.figures import themes_by_partner as partner_figures  # noqa: E402
 from helpers.figures import themes_over_time as time_figures  # noqa: E402
-from helpers.figures.style import partner_palette, use_style  # noqa: E402
+from helpers.figures.style import figure_context, use_style  # noqa: E402
 from helpers.paths import PROJECT_ROOT  # noqa: E402
 
 CORES = os.cpu_count() or 1
@@ -205,21 +205,21 @@ PLOTS = [
     (
         "figure counts_by_partner_year",
         lambda s, t: overview_figures.counts_by_partner_year(
-            t["counts_by_partner_year"], partner_palette(s)
+            t["counts_by_partner_year"], figure_context(s)
         ),
     ),
     ("figure date_precision", lambda s, t: overview_figures.date_precision(t["date_precision"])),
     (
         "figure themes_official_share",
         lambda s, t: partner_figures.themes_official_share(
-            t["themes_official_share"], partner_palette(s)
+            t["themes_official_share"], figure_context(s)
         ),
     ),
     (
         "figure themes_by_year",
-        lambda s, t: time_figures.themes_by_year(t["themes_by_year"], partner_palette(s)),
+        lambda s, t: time_figures.themes_by_year(t["themes_by_year"], figure_context(s)),
     ),
-    ("figure timeline", lambda s, t: overview_figures.timeline(t["timeline"], partner_palette(s))),
+    ("figure timeline", lambda s, t: overview_figures.timeline(t["timeline"], figure_context(s))),
 ]
 
 

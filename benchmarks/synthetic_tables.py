@@ -166,7 +166,12 @@ def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
         "themes": themes,
         "persons": persons,
         "participants": participants,
-        "partners": pd.DataFrame({"partner_id": pd.array(partners, dtype="string")}),
+        "partners": pd.DataFrame(
+            {
+                "partner_id": pd.array(partners, dtype="string"),
+                "name": pd.array([f"Partner {p}" for p in partners], dtype="string"),
+            }
+        ),
         "sources": pd.DataFrame(
             {"source_id": pd.array(np.char.add("S", np.arange(n_events // 5 + 1).astype(str)))}
         ),

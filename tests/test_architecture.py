@@ -1,5 +1,5 @@
 """The package's architecture holds: no import cycle between its modules, and each layer imports
-only the layers below it (foundation < dataset < analysis < figures, coding < publish < CLI)."""
+only the layers below it (foundation < dataset < analysis < coding < figures < publish < CLI)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ FOUNDATION = {"helpers.paths", "helpers.errors", "helpers.files"}
 ALLOWED = {
     "dataset": set(),
     "analysis": {"dataset"},
-    "figures": {"dataset", "analysis"},
+    "figures": {"dataset", "analysis", "coding"},
     "coding": {"dataset", "analysis"},
     "publish": {"dataset", "analysis", "figures", "coding"},
     "__main__": {"dataset", "analysis", "figures", "coding", "publish"},

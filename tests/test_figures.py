@@ -42,16 +42,17 @@ def test_theme_year_grid_of_an_empty_table_is_drawn() -> None:
     from helpers.figures import themes_over_time
 
     empty = themes_by_year(resolve(PROJECT_DATA)).iloc[:0]
-    fig = themes_over_time.themes_by_year(empty, {"VNM": "#0072B2"})
+    fig = themes_over_time.themes_by_year(empty, _context(["VNM"]))
     assert len(fig.axes) == 1
     plt.close(fig)
 
 
-@pytest.mark.parametrize(("partners", "n_years", "labels"), [(3, 4, 4), (3, 25, 13), (20, 25, 3)])
+@pytest.mark.parametrize(("partners", "n_years", "labels"), [(3, 4, 4), (3, 25, 13), (20, 25, 2)])
 def test_theme_year_grid_year_labels_fit_the_panels(
     partners: int, n_years: int, labels: int
 ) -> None:
-    """Every year is labelled when the panel has room (about 0.12 in a label), else every k-th."""
+    """Every year is labelled when the panel has room (about 0.12 in a label, the row labels
+    taking 2.5 in of the page), else every k-th."""
     import matplotlib.pyplot as plt
     import pandas as pd
 
@@ -70,7 +71,7 @@ def test_theme_year_grid_year_labels_fit_the_panels(
             "sources": 1,
         }
     )
-    fig = themes_over_time.themes_by_year(table, dict.fromkeys(ids, "#0072B2"))
+    fig = themes_over_time.themes_by_year(table, _context(ids))
     assert [len(ax.get_xticklabels()) for ax in fig.axes] == [labels] * partners
     assert [bool(ax.get_yticklabels()) for ax in fig.axes] == [True] + [False] * (partners - 1)
     plt.close(fig)
@@ -78,12 +79,12 @@ def test_theme_year_grid_year_labels_fit_the_panels(
 
 def test_a_partner_keeps_its_colour_whatever_the_scope(project_scope) -> None:
     from helpers.analysis.scope import resolve
-    from helpers.figures.style import partner_palette
+    from helpers.figures.style import figure_context
 
-    everyone = partner_palette(project_scope)
+    everyone = figure_context(project_scope).colors
     assert len(set(everyone.values())) == len(everyone) > 1
     for partner, colour in everyone.items():
-        assert partner_palette(resolve(PROJECT_DATA, [partner])) == {partner: colour}
+        assert figure_context(resolve(PROJECT_DATA, [partner])).colors == {partner: colour}
 
 
 def test_a_voice_added_to_the_vocabulary_is_drawn(project_scope) -> None:
@@ -93,10 +94,13 @@ def test_a_voice_added_to_the_vocabulary_is_drawn(project_scope) -> None:
 
     from helpers.analysis.themes_by_partner import themes_by_voice
     from helpers.figures import themes_by_partner
+    from helpers.figures.style import figure_context
 
     table = themes_by_voice(project_scope)
     extra = table.iloc[:1].assign(voice="parliament")
-    fig = themes_by_partner.themes_by_voice(pd.concat([table, extra], ignore_index=True))
+    fig = themes_by_partner.themes_by_voice(
+        pd.concat([table, extra], ignore_index=True), figure_context(project_scope)
+    )
     legend = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
     assert legend == ["official", "observer", "parliament"]
     plt.close(fig)
@@ -107,11 +111,11 @@ def test_a_side_added_to_the_vocabulary_is_drawn(project_scope) -> None:
 
     from helpers.analysis.interlocutors import continuity, interlocutors_by_year
     from helpers.figures import interlocutors
-    from helpers.figures.style import partner_palette
+    from helpers.figures.style import figure_context
 
     people = interlocutors_by_year(project_scope)
     people.loc[people.index[0], "side"] = "mediator"
-    fig = interlocutors.interlocutors_by_year(people, partner_palette(project_scope))
+    fig = interlocutors.interlocutors_by_year(people, figure_context(project_scope))
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "mediator side" in legend and "Cambodian side" in legend
     plt.close(fig)
@@ -120,3 +124,223 @@ def test_a_side_added_to_the_vocabulary_is_drawn(project_scope) -> None:
     fig = interlocutors.continuity(spans)
     assert "mediator side" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)
+
+
+def _context(partners: list[str], years: tuple[int, ...] = ()):
+    from helpers.figures.style import FigureContext, partner_colors
+
+    names = {p: f"Republic of Partner {p}" for p in partners}
+    return FigureContext(partner_colors(partners), names, years)
+
+
+def _colorbars(fig) -> list:
+    """The colour bars of a figure (on axes of their own or inset in a panel)."""
+    axes = [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
+    return [ax for ax in axes if hasattr(ax, "_colorbar")]
+
+
+def _overlaps(labels) -> list[tuple[str, str]]:
+    """Pairs of tick labels whose drawn boxes intersect."""
+    boxes = [(t.get_text(), t.get_window_extent()) for t in labels if t.get_text()]
+    return [
+        (a, b)
+        for i, (a, box) in enumerate(boxes)
+        for b, other in boxes[i + 1 :]
+        if box.overlaps(other)
+    ]
+
+
+def test_year_axis_shows_every_year_between_the_first_and_the_last() -> None:
+    import pandas as pd
+
+    from helpers.dataset.dates import UNDATED, year_axis
+
+    assert year_axis(pd.Series(["2019", "2021", UNDATED])) == ["2019", "2020", "2021", UNDATED]
+    assert year_axis(pd.Series(["2021"]), (2018, 2019, 2020, 2021, 2022))[0] == "2018"
+    assert year_axis(pd.Series([], dtype=str)) == []
+
+
+def test_empty_years_are_on_the_axis_and_greyed(project_scope) -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis.dataset_overview import counts_by_partner_year
+    from helpers.figures import dataset_overview
+    from helpers.figures.marks import EMPTY
+    from helpers.figures.style import figure_context
+
+    context = figure_context(project_scope)
+    table = counts_by_partner_year(project_scope)
+    fig = dataset_overview.counts_by_partner_year(table, context)
+    labels = fig.axes[0].get_xticklabels()
+    shown = [t.get_text() for t in labels]
+    years = [str(y) for y in context.years]
+    assert shown[: len(years)] == years and len(years) == int(years[-1]) - int(years[0]) + 1
+    dated = set(table.year[table.occasions > 0])
+    for label in labels:
+        assert (label.get_color() == EMPTY) == (label.get_text() not in dated)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n_partners", [2, 4, 7, 10])
+def test_partner_labels_never_overlap(n_partners: int) -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from helpers.figures import themes_by_partner
+
+    partners = [f"P{i:02d}" for i in range(n_partners)]
+    table = pd.DataFrame(
+        {
+            "partner_id": partners,
+            "theme_id": "t1",
+            "kind": "crime",
+            "label": "Theme",
+            "voice": "official",
+            "occasions": 1,
+            "sources": 1,
+            "partner_occasions": 2,
+            "share": 0.5,
+        }
+    )
+    fig = themes_by_partner.themes_official_share(table, _context(partners))
+    fig.canvas.draw()
+    labels = fig.axes[0].get_xticklabels()
+    assert all("Republic of Partner" in t.get_text() for t in labels)
+    assert _overlaps(labels) == []
+    plt.close(fig)
+
+
+def test_voice_panels_share_one_scale(project_scope) -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis.themes_by_partner import themes_by_voice
+    from helpers.figures import themes_by_partner
+    from helpers.figures.style import figure_context
+
+    fig = themes_by_partner.themes_by_voice(
+        themes_by_voice(project_scope), figure_context(project_scope)
+    )
+    limits = {ax.get_xlim() for ax in fig.axes}
+    assert len(fig.axes) == len(project_scope.partners) and len(limits) == 1
+    plt.close(fig)
+
+
+def test_colour_of_a_count_grid_is_explained(project_scope) -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis.themes_over_time import theme_spread_by_year, themes_by_year
+    from helpers.figures import themes_over_time
+    from helpers.figures.style import figure_context
+
+    context = figure_context(project_scope)
+    for fig in (
+        themes_over_time.themes_by_year(themes_by_year(project_scope), context),
+        themes_over_time.theme_spread_by_year(theme_spread_by_year(project_scope), context),
+    ):
+        keys = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + _colorbars(fig)
+        assert keys, "a grid shaded by counts needs a legend or a colour bar"
+        plt.close(fig)
+
+
+def test_many_counts_get_a_colour_bar() -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from helpers.figures import themes_over_time
+
+    table = pd.DataFrame(
+        {
+            "theme_id": ["t1", "t2"],
+            "kind": "crime",
+            "label": ["One", "Two"],
+            "year": ["2001", "2003"],
+            "partners": [1, 9],
+            "partner_ids": "",
+            "sources": 1,
+        }
+    )
+    fig = themes_over_time.theme_spread_by_year(table, _context(["A"]))
+    assert len(_colorbars(fig)) == 1
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2001", "2002", "2003"]
+    plt.close(fig)
+
+
+def test_continuity_axis_ends_with_the_data(project_scope) -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis.interlocutors import continuity
+    from helpers.figures import interlocutors
+
+    table = continuity(project_scope)
+    fig = interlocutors.continuity(table)
+    assert fig.axes[0].get_xlim()[1] <= table.last_year.max() + 0.5
+    assert max(fig.axes[0].get_xticks()) <= table.last_year.max()
+    plt.close(fig)
+
+
+def test_alpha_chart_names_variables_and_says_the_coder_is_simulated(project_scope) -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.coding import reliability
+    from helpers.figures import intercoder_reliability
+
+    _, result = reliability.simulated_second_coder(project_scope, seed=1, rate=0.3)
+    fig = intercoder_reliability.alpha_by_variable(result.alphas, note=reliability.SIMULATED)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels and not any(":" in t and " " not in t for t in labels)
+    assert "Theme: " + project_scope.tables["themes"].label.iloc[0] in labels or any(
+        t.startswith("Theme: ") for t in labels
+    )
+    assert "Simulated" in fig.axes[0].get_legend().get_title().get_text()
+    plt.close(fig)
+
+
+def test_events_and_agreements_of_a_year_are_told_apart(project_scope) -> None:
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    from helpers.analysis.dataset_overview import timeline
+    from helpers.figures import dataset_overview
+    from helpers.figures.style import figure_context
+
+    fig = dataset_overview.timeline(timeline(project_scope), figure_context(project_scope))
+    spans = [c for c in fig.axes[0].collections if isinstance(c, LineCollection)]
+    styles = {(c.get_linewidth()[0], str(c.get_linestyle()[0])) for c in spans}
+    assert len(spans) == 2 and len(styles) == 2
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n_partners", [2, 5, 10])
+def test_panel_titles_never_overlap(n_partners: int) -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from helpers.figures import agreements, themes_by_partner, themes_over_time
+
+    partners = [f"P{i:02d}" for i in range(n_partners)]
+    themes = pd.DataFrame(
+        {
+            "partner_id": partners,
+            "theme_id": "t1",
+            "kind": "crime",
+            "label": "A theme with a long label",
+            "voice": "official",
+            "year": "2020",
+            "occasions": 1,
+            "sources": 1,
+        }
+    )
+    kinds = pd.DataFrame(
+        {"partner_id": partners, "kind": "mou", "status": "signed", "agreements": 1, "sources": 1}
+    )
+    context = _context(partners, (2019, 2020, 2021))
+    for fig in (
+        themes_by_partner.themes_by_voice(themes, context),
+        themes_over_time.themes_by_year(themes, context),
+        agreements.agreements_by_kind_status(kinds, ["signed"], context),
+    ):
+        fig.canvas.draw()
+        titles = [ax.title for ax in fig.axes if ax.get_title()]
+        assert len(titles) == n_partners
+        assert _overlaps(titles) == []
+        plt.close(fig)

@@ -37,6 +37,13 @@ class Scope:
     tables: dict[str, pd.DataFrame]
     all_partners: tuple[str, ...]  # every partner of the dataset, whatever the scope
 
+    def years(self) -> tuple[int, ...]:
+        """Every year from the first to the last dated occasion or agreement in scope (empty
+        years included), for year axes that show the whole span."""
+        _, occasion_year = occasion_keys(self.tables["events"])
+        found = pd.concat([occasion_year, year_of(self.tables["agreements"].date)]).dropna()
+        return tuple(range(int(found.min()), int(found.max()) + 1)) if len(found) else ()
+
     def vocabulary(self, table: str, column: str) -> list[str]:
         """The controlled vocabulary of a column, in the order the schema declares it."""
         return [str(v) for v in self.tables[table][column].cat.categories]

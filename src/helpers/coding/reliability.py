@@ -35,6 +35,16 @@ CATEGORICAL = {
     "agreement_status": ("agreements", "agreement_id", "status"),
 }
 ABSENT = "(none)"  # a unit coded, but the variable left empty
+LABELS = {
+    "event_type": "Event type",
+    "date_precision": "Date precision",
+    "mode": "Mode (in person, virtual)",
+    "visiting_side": "Visiting side",
+    "agreement_kind": "Agreement kind",
+    "agreement_status": "Agreement status",
+}
+TENTATIVE, RELIABLE = 0.667, 0.8  # Krippendorff's customary thresholds for alpha
+SIMULATED = "Simulated second coder (a seeded perturbation of this dataset, not a real coder)"
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,8 @@ def compare_scopes(scope_a: Scope, scope_b: Scope) -> Comparison:
     )
     for theme in themes:
         variables[f"theme:{theme}"] = (("events", "event_id", None), theme)
+    themes_a = a["themes"]
+    theme_labels = dict(zip(themes_a.theme_id.astype(str), themes_a.label.astype(str), strict=True))
     alpha_rows, disagreements = [], []
     # a unit that only one coder has is listed once, not once per variable
     for table, key in (("events", "event_id"), ("agreements", "agreement_id")):
@@ -148,6 +160,7 @@ def compare_scopes(scope_a: Scope, scope_b: Scope) -> Comparison:
         alpha_rows.append(
             {
                 "variable": name,
+                "label": LABELS.get(name) or f"Theme: {theme_labels.get(theme, theme)}",
                 "alpha": round(nominal_alpha(va, vb), 3),
                 "units": len(units),
                 "coded_by_both": len(both),

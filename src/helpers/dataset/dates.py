@@ -99,6 +99,15 @@ def sorted_year_labels(labels: pd.Series) -> list[str]:
     return sorted(set(labels.astype(str)), key=lambda y: (y == UNDATED, y))
 
 
+def year_axis(labels: pd.Series, years: tuple[int, ...] = ()) -> list[str]:
+    """Year labels for an axis: every year of ``years`` and every year found in ``labels`` with
+    the gaps between them filled (an empty year stays visible), then ``undated`` if found."""
+    found = sorted_year_labels(labels)
+    dated = [int(y) for y in found if y != UNDATED] + list(years)
+    span = [str(y) for y in range(min(dated), max(dated) + 1)] if dated else []
+    return span + ([UNDATED] if UNDATED in found else [])
+
+
 def date_intervals(dates: pd.Series, precision: pd.Series) -> tuple[pd.Series, pd.Series]:
     """First and last day each partial date leaves open: the day, the whole month or the whole
     year (NaT where there is no date). Each distinct (date, precision) pair is worked out once."""

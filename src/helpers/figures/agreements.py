@@ -6,18 +6,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.dataset.dates import sorted_year_labels
+from helpers.dataset.dates import year_axis
 from helpers.figures.marks import dot_area, marker_handle, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
 
 
 def agreements_by_kind_status(
-    table: pd.DataFrame, statuses: list[str], partners: dict[str, str]
+    table: pd.DataFrame, statuses: list[str], context: FigureContext
 ) -> plt.Figure:
-    """Agreement records per partner and kind, stacked by status."""
+    """Agreement records per partner and kind, stacked by status; one scale for every panel."""
+    partners = context.partners
     kinds = sorted(table.kind.astype(str).unique())
     fig, axes = plt.subplots(
-        1, len(partners), figsize=(PAGE_WIDTH, 0.3 * len(kinds) + 1.2), sharey=True, squeeze=False
+        1,
+        len(partners),
+        figsize=(PAGE_WIDTH, 0.3 * len(kinds) + 1.4),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
     )
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
     for ax, partner in zip(axes[0], partners, strict=True):
@@ -33,22 +39,23 @@ def agreements_by_kind_status(
                 label=status,
             )
             left += values
-        ax.set_title(partner)
-        ax.set_xlabel("Records")
+        ax.set_xlabel("Agreement records")
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0][0].invert_yaxis()
     axes[0][-1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    context.title_panels(fig, axes[0], partners)
     fig.tight_layout()
     return fig
 
 
 def agreements_by_year(
-    table: pd.DataFrame, statuses: list[str], partners: dict[str, str]
+    table: pd.DataFrame, statuses: list[str], context: FigureContext
 ) -> plt.Figure:
-    """Agreement records per partner (rows) and year (columns), one marker per status, sized by
-    the number of records."""
-    years = sorted_year_labels(table.year)
-    rows = list(partners)
+    """Agreement records per partner (rows) and every year of the scope (columns), one marker
+    per status, sized by the number of records; a year without any is labelled in grey."""
+    years = year_axis(table.year, context.years)
+    rows = partners = context.partners
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
     markers = dict(zip(statuses, ["o", "s", "D", "^", "v", "P"], strict=False))
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.45 * len(partners) + 1.2))
@@ -76,13 +83,12 @@ def agreements_by_year(
                 ha="center",
                 fontsize=6,
             )
-    year_ticks(ax, range(len(years)), years)
-    ax.set_yticks(range(len(rows)), rows)
+    year_ticks(ax, range(len(years)), years, empty=set(years) - set(table.year.astype(str)))
+    ax.set_yticks(range(len(rows)), [context.label(p) for p in rows])
     ax.set_xlim(-0.6, len(years) - 0.4)
     ax.set_ylim(len(partners) - 0.5, -0.5)
     ax.grid(axis="y", color="#eeeeee", lw=0.5)
-    ax.set_xlabel("Year of the action (signature, proposal, review)")
-    ax.set_ylabel("Partner")
+    ax.set_xlabel("Year of the action (signature, proposal, review; grey: none)")
     ax.legend(
         handles=[marker_handle(markers[s], colors[s], s) for s in statuses],
         title="Status",

@@ -9,21 +9,25 @@ from matplotlib.colors import to_rgba_array
 from matplotlib.lines import Line2D
 
 from helpers.analysis.dataset_overview import Timeline
-from helpers.dataset.dates import DAY, NO_DATE, PRECISIONS, sorted_year_labels
+from helpers.dataset.dates import DAY, NO_DATE, PRECISIONS, year_axis
 from helpers.figures.marks import bars, marker_handle, spans, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
 
 
-def counts_by_partner_year(table: pd.DataFrame, partners: dict[str, str]) -> plt.Figure:
-    """Two panels: occasions and agreements per year, one bar per partner (``partners``: the
-    partners in order, each with its colour)."""
-    years = sorted_year_labels(table.year)
+def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
+    """Two panels: occasions and agreement records per year, one bar per partner. Every year of
+    the scope has its place on the axis; a year without any is labelled in grey."""
+    years = year_axis(table.year, context.years)
+    partners = context.partners
     fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.4), sharey=True)
     width = 0.8 / max(len(partners), 1)
     x = np.arange(len(years))
-    for ax, column, title in zip(
-        axes, ["occasions", "agreements"], ["Meetings and visits", "Agreement records"], strict=True
-    ):
+    panels = [
+        ("occasions", "Meetings and visits", "Occasions"),
+        ("agreements", "Agreement records", "Agreement records"),
+    ]
+    for ax, (column, title, ylabel) in zip(axes, panels, strict=True):
+        present = set(table.year[table[column] > 0].astype(str))
         for i, partner in enumerate(partners):
             rows = table[table.partner_id == partner].set_index("year")[column]
             heights = [int(rows.get(y, 0)) for y in years]
@@ -32,33 +36,45 @@ def counts_by_partner_year(table: pd.DataFrame, partners: dict[str, str]) -> plt
                 x + (i - (len(partners) - 1) / 2) * width,
                 heights,
                 width,
-                facecolors=partners[partner],
-                label=partner,
+                facecolors=context.colors[partner],
+                label=context.label(partner),
             )
-        year_ticks(ax, x, years)
+        year_ticks(ax, x, years, empty=set(years) - present)
+        ax.set_xlim(-0.6, len(years) - 0.4)
         ax.set_title(title)
-        ax.set_xlabel("Year (occasion or agreement)")
-    axes[0].set_ylabel("Count")
+        ax.set_xlabel("Year (grey: none that year)")
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_tick_params(labelleft=True)
     axes[0].yaxis.get_major_locator().set_params(integer=True)
     axes[1].legend(title="Partner", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
 
-def timeline(items: Timeline, partners: dict[str, str]) -> plt.Figure:
+def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
     """Events and agreements over time, one row per partner; a bar spans what the date's
-    precision leaves open (a whole year, a whole month), a dot marks a known day."""
+    precision leaves open (a whole year, a whole month), a marker shows a known day. Events are
+    drawn above the partner's line, agreements below it, in a style of their own."""
     events, agreements = items.events, items.agreements
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.55 * len(partners) + 1.1))
+    partners = context.partners
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.6 * len(partners) + 1.2))
     rows = {p: i for i, p in enumerate(partners)}
-    for frame, offset, marker in ((events, 0.12, "o"), (agreements, -0.12, "D")):
+    styles = {
+        "event": {"offset": -0.14, "marker": "o", "span": {"lw": 4, "alpha": 0.45}},
+        "agreement": {
+            "offset": 0.14,
+            "marker": "D",
+            "span": {"lw": 2.2, "alpha": 0.9, "linestyles": (0, (1.5, 1))},
+        },
+    }
+    for frame, style in ((events, styles["event"]), (agreements, styles["agreement"])):
         # one mark per partner and span: identical spans would only overdraw each other
         dated = frame[frame.lo.notna().to_numpy()].drop_duplicates(
             ["partner_id", "precision", "lo", "hi"]
         )
         row = dated.partner_id.astype("string").map(rows).to_numpy(dtype=int)
-        y = row + offset
-        color = to_rgba_array(list(partners.values()))[row]
+        y = row + style["offset"]
+        color = to_rgba_array(list(context.colors.values()))[row]
         day = (dated.precision == DAY).fillna(False).to_numpy()
         spans(
             ax,
@@ -66,35 +82,51 @@ def timeline(items: Timeline, partners: dict[str, str]) -> plt.Figure:
             dated.lo.to_numpy()[~day],
             dated.hi.to_numpy()[~day],
             colors=color[~day],
-            lw=4,
-            alpha=0.45,
+            **style["span"],
         )
         ax.scatter(
             dated.lo.to_numpy()[day],
             y[day],
-            marker=marker,
+            marker=style["marker"],
             s=16,
             c=color[day],
             edgecolors="black",
             linewidths=0.4,
             zorder=3,
         )
-    ax.set_yticks(range(len(partners)), partners)
+    ax.set_yticks(range(len(partners)), [context.label(p) for p in partners])
     ax.set_ylim(-0.6, len(partners) - 0.4)
     ax.invert_yaxis()
     ax.set_xlabel("Date")
-    ax.set_ylabel("Partner")
     handles = [
         marker_handle("o", "grey", "event, day known"),
         marker_handle("D", "grey", "agreement, day known"),
-        Line2D([], [], lw=4, alpha=0.45, color="grey", label="only month or year known"),
+        Line2D(
+            [],
+            [],
+            color="grey",
+            **_line(styles["event"]["span"]),
+            label="event, only month or year known",
+        ),
+        Line2D(
+            [],
+            [],
+            color="grey",
+            **_line(styles["agreement"]["span"]),
+            label="agreement, only month or year known",
+        ),
     ]
     undated = int(events.lo.isna().sum() + agreements.lo.isna().sum())
     if undated:
         handles.append(Line2D([], [], ls="none", label=f"not shown: {undated} undated row(s)"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.25), ncol=2)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.22), ncol=2)
     fig.tight_layout()
     return fig
+
+
+def _line(span: dict) -> dict:
+    """A span's style as Line2D arguments (for its legend entry)."""
+    return {"lw": span["lw"], "alpha": span["alpha"], "ls": span.get("linestyles", "-")}
 
 
 def date_precision(table: pd.DataFrame) -> plt.Figure:

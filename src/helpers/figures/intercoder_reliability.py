@@ -2,36 +2,50 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
+from helpers.coding.reliability import RELIABLE, TENTATIVE
 from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO
 
 
-def alpha_by_variable(alphas: pd.DataFrame) -> plt.Figure:
-    """Krippendorff's alpha per variable, with the customary thresholds (0.667 tentative,
-    0.8 reliable); undefined alphas (no variation) are listed as such."""
-    table = alphas.sort_values(["alpha", "variable"], na_position="first").reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 0.8, 0.16 * len(table) + 1.0))
+def alpha_by_variable(alphas: pd.DataFrame, note: str = "") -> plt.Figure:
+    """Krippendorff's alpha per variable, coloured by the customary thresholds (tentative,
+    reliable); undefined alphas (no variation) are listed as such. ``note`` is printed above the
+    bars (e.g. that the second coding is simulated)."""
+    table = alphas.sort_values(["alpha", "label"], na_position="first").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 0.8, 0.16 * len(table) + 1.6))
     y = np.arange(len(table))
     values = table.alpha.fillna(0).to_numpy()
-    colors = [
-        OKABE_ITO[5] if v < 0.667 else OKABE_ITO[1] if v < 0.8 else OKABE_ITO[0] for v in values
+    classes = [
+        (f"below {TENTATIVE:g}: not reliable", OKABE_ITO[5]),
+        (f"{TENTATIVE:g} to {RELIABLE:g}: tentative", OKABE_ITO[1]),
+        (f"{RELIABLE:g} and above: reliable", OKABE_ITO[0]),
     ]
-    ax.barh(y, values, color=colors)
+    which = np.where(values < TENTATIVE, 0, np.where(values < RELIABLE, 1, 2))
+    ax.barh(y, values, color=[classes[k][1] for k in which])
     for i, row in table.iterrows():
         if pd.isna(row.alpha):
             ax.text(0.01, i, "undefined (no variation)", va="center", fontsize=6, color="#555555")
         else:
             ax.text(max(row.alpha, 0) + 0.01, i, f"{row.alpha:.2f}", va="center", fontsize=6)
-    for threshold, side in ((0.667, "right"), (0.8, "left")):
+    for threshold in (TENTATIVE, RELIABLE):
         ax.axvline(threshold, color="black", lw=0.6, ls="--")
-        shift = -0.01 if side == "right" else 0.01
-        ax.text(threshold + shift, -0.8, f"{threshold:g}", ha=side, va="bottom", fontsize=6)
-    ax.set_yticks(y, list(table.variable))
-    ax.set_ylim(len(table) - 0.5, -1.2)
+    ax.set_yticks(y, list(table.label))
+    ax.set_ylim(len(table) - 0.5, -0.7)
     ax.set_xlim(min(0, float(np.nanmin(values))), 1.12)
     ax.set_xlabel("Krippendorff's alpha (nominal)")
+    ax.legend(
+        handles=[Patch(color=c, label=text) for text, c in classes],
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=1,
+        title=textwrap.fill(note, 48) if note else None,
+        alignment="left",
+    )
     fig.tight_layout()
     return fig

@@ -7,16 +7,17 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Patch
 
-from helpers.dataset.dates import sorted_year_labels
+from helpers.dataset.dates import year_axis
 from helpers.dataset.vocabulary import side_label, with_declared
 from helpers.figures.marks import dot_area, marker_handle, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, FigureContext
 
 
-def interlocutors_by_year(table: pd.DataFrame, partners: dict[str, str]) -> plt.Figure:
-    """Who met whom over time: one panel per partner, persons of both sides (rows) x years;
-    dot size is the number of events the person attended that year."""
-    years = sorted_year_labels(table.year)
+def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
+    """Who met whom over time: one panel per partner, persons of both sides (rows) x every year
+    of the scope; dot size is the number of events the person attended that year."""
+    partners = context.partners
+    years = year_axis(table.year, context.years)
     groups = [table[table.partner_id == p] for p in partners]
     heights = [max(g.person_id.nunique(), 1) for g in groups]
     fig, axes = plt.subplots(
@@ -44,10 +45,10 @@ def interlocutors_by_year(table: pd.DataFrame, partners: dict[str, str]) -> plt.
         ax.set_yticks(range(len(order)), list(people.name))
         ax.set_ylim(len(order) - 0.5, -0.5)
         ax.grid(axis="y", color="#eeeeee", lw=0.5)
-        ax.set_title(f"with {partner}", loc="left")
-    year_ticks(axes[-1, 0], range(len(years)), years)
+        ax.set_title(f"with {context.label(partner)}", loc="left")
+    year_ticks(axes[-1, 0], range(len(years)), years, set(years) - set(table.year.astype(str)))
     axes[-1, 0].set_xlim(-0.5, len(years) - 0.5)
-    axes[-1, 0].set_xlabel("Year")
+    axes[-1, 0].set_xlabel("Year (grey: nobody met that year)")
     handles = [marker_handle("o", c, side_label(s)) for s, c in colors.items()]
     handles += [
         plt.scatter(
@@ -69,17 +70,17 @@ def interlocutors_by_year(table: pd.DataFrame, partners: dict[str, str]) -> plt.
 
 
 def continuity(table: pd.DataFrame) -> plt.Figure:
-    """Per person, the span from the first to the last year met; the label gives occasions."""
+    """Per person, the span from the first to the last year met; the right-hand labels give the
+    occasions. The year axis runs over the years of the data and no further."""
     table = table.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.24 * len(table) + 0.9))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.24 * len(table) + 1.2))
     colors = side_colors(table.side)
     dated = table.dropna(subset=["first_year"])
     lo = int(dated.first_year.min()) if len(dated) else 0
     hi = int(dated.last_year.max()) if len(dated) else 1
     for i, row in table.iterrows():
-        label = f"{row.occasions} occasion(s)"
         if pd.isna(row.first_year):
-            ax.text(lo, i, "year unknown; " + label, va="center", fontsize=6, color="#555555")
+            ax.text(lo - 0.3, i, "year unknown", va="center", fontsize=6, color="#555555")
             continue
         ax.plot(
             [row.first_year - 0.3, row.last_year + 0.3],
@@ -88,16 +89,21 @@ def continuity(table: pd.DataFrame) -> plt.Figure:
             color=colors[row.side],
             solid_capstyle="butt",
         )
-        ax.text(row.last_year + 0.45, i, label, va="center", fontsize=6)
     ax.set_yticks(range(len(table)), list(table.name))
+    occasions = ax.secondary_yaxis("right")
+    occasions.set_yticks(range(len(table)), [f"{n} occasion(s)" for n in table.occasions])
+    occasions.tick_params(length=0, labelsize=6)
+    occasions.spines["right"].set_visible(False)
     ax.set_ylim(len(table) - 0.5, -0.5)
-    ax.set_xlim(lo - 0.7, hi + 2.2)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlim(lo - 0.5, hi + 0.5)
+    step = max(1, -(-(hi - lo + 1) // 10))
+    ax.set_xticks(range(lo, hi + 1, step))
     ax.set_xlabel("Years in which the person was met (first to last)")
     ax.legend(
         handles=[Patch(color=c, label=side_label(s)) for s, c in colors.items()],
         loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
+        bbox_to_anchor=(0.0, -0.12 - 0.6 / max(len(table), 1)),
+        ncol=len(colors),
     )
     fig.tight_layout()
     return fig

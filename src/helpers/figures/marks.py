@@ -3,20 +3,31 @@ drawn as one collection, dot sizes, and the shaded themes x years grid."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from helpers.figures.style import SEQUENTIAL
 
+EMPTY = "#9a9a9a"  # colour of the label of a year without data
 
-def year_ticks(ax: plt.Axes, positions, years: list[str]) -> None:
-    """Year labels on the x axis, turned when there are too many to sit side by side."""
+
+def year_ticks(ax: plt.Axes, positions, years: list[str], empty: set[str] = frozenset()) -> None:
+    """Year labels on the x axis, turned when there are too many to sit side by side; the years
+    in ``empty`` (no data) are labelled in grey italics, so that a gap reads as a gap."""
     many = len(years) > 6
     ax.set_xticks(positions, years, rotation=90 if many else 0)
+    for label in ax.get_xticklabels():
+        if label.get_text() in empty:
+            label.set_color(EMPTY)
+            label.set_fontstyle("italic")
 
 
 def marker_handle(marker: str, color: str, label: str) -> Line2D:
@@ -59,16 +70,50 @@ def dot_area(events: int) -> float:
     return 14 + 10 * min(events, 12)
 
 
+def count_colors(vmax: int) -> tuple[ListedColormap, BoundaryNorm]:
+    """One shade per whole count from 1 to ``vmax``, light to dark, for grids of counts (a count
+    of 1 is a mid shade, so that it does not read as the maximum of a longer scale)."""
+    vmax = max(int(vmax), 1)
+    shades = plt.get_cmap(SEQUENTIAL)(np.linspace(0.35, 1.0, vmax) if vmax > 1 else [0.6])
+    return ListedColormap(shades), BoundaryNorm(np.arange(0.5, vmax + 1.5), vmax)
+
+
+def count_key(fig: plt.Figure, mappable, axes, vmax: int, label: str) -> None:
+    """What the shades of a grid of counts mean: a legend of one patch per count up to five
+    counts, else a colour bar with one labelled step per whole count."""
+    vmax = max(int(vmax), 1)
+    target = axes[-1] if isinstance(axes, list) else axes
+    if vmax <= 5:
+        cmap, _ = count_colors(vmax)
+        handles = [Patch(color=cmap(i), label=str(i + 1)) for i in range(vmax)]
+        target.legend(handles=handles, title=label, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        return
+    # inside the last panel's box, so that tight_layout makes room for it
+    cax = target.inset_axes((1.06, 0.35, 0.06, 0.6))
+    step = max(1, -(-vmax // 10))
+    bar = fig.colorbar(mappable, cax=cax, ticks=np.arange(1, vmax + 1, step))
+    bar.set_label(label)
+    bar.ax.tick_params(length=0)
+
+
 def theme_grid(
-    ax: plt.Axes, grid: np.ndarray, themes: pd.DataFrame, vmax: float, label_rows: bool = True
-) -> None:
-    """Shade a themes x years grid (empty cells left blank) and label its theme rows (panels
-    that share their rows with a labelled one need not label them again)."""
-    ax.pcolormesh(
+    ax: plt.Axes,
+    grid: np.ndarray,
+    themes: pd.DataFrame,
+    vmax: float,
+    label_rows: bool = True,
+    empty_columns: Sequence[int] = (),
+):
+    """Shade a themes x years grid of counts (empty cells left blank, columns without any data
+    greyed) and label its theme rows (panels that share their rows with a labelled one need not
+    label them again). Returns the shading, for a colour bar."""
+    cmap, norm = count_colors(int(vmax))
+    for column in empty_columns:
+        ax.axvspan(column, column + 1, color="#f0f0f0", lw=0, zorder=0)
+    mesh = ax.pcolormesh(
         np.ma.masked_invalid(grid),
-        cmap=SEQUENTIAL,
-        vmin=0,
-        vmax=vmax,
+        cmap=cmap,
+        norm=norm,
         edgecolors="#dddddd",
         linewidth=0.4,
     )
@@ -82,3 +127,4 @@ def theme_grid(
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
+    return mesh

@@ -6,7 +6,9 @@ Every figure is saved as PNG, SVG and PDF with the table behind it as CSV beside
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
@@ -78,11 +80,50 @@ def partner_colors(partners: Sequence[str]) -> dict[str, str]:
     return {p: OKABE_ITO[i % len(OKABE_ITO)] for i, p in enumerate(sorted(partners))}
 
 
-def partner_palette(scope: Scope) -> dict[str, str]:
-    """The partners in scope, in the scope's order, each with its colour. Colours are fixed over
-    all partners of the dataset, so that a partner keeps its colour whatever the scope."""
+@dataclass(frozen=True)
+class FigureContext:
+    """What the figures of one scope share: its partners in order, each with a colour fixed over
+    all partners of the dataset (so a partner keeps its colour whatever the scope) and its name,
+    and every year the scope covers."""
+
+    colors: dict[str, str]
+    names: dict[str, str]
+    years: tuple[int, ...] = ()
+
+    @property
+    def partners(self) -> list[str]:
+        return list(self.colors)
+
+    def label(self, partner: str, sep: str = " ") -> str:
+        """A partner as readers know it, with the code the tables use: "Vietnam (VNM)"."""
+        name = self.names.get(partner)
+        return f"{name}{sep}({partner})" if name and name != partner else partner
+
+    def title(self, partner: str, width: float) -> str:
+        """The partner's label wrapped to a panel ``width`` inches wide (at the title size,
+        about 0.08 in a character); the code alone where a word of the name does not fit."""
+        characters = int(width / 0.08)
+        name = self.names.get(partner) or partner
+        if name == partner or max(map(len, name.split())) > characters:
+            return partner
+        return f"{textwrap.fill(name, characters, break_long_words=False)}\n({partner})"
+
+    def title_panels(self, fig: plt.Figure, axes, partners: list[str], **title) -> None:
+        """Title each panel with its partner, wrapped to the panel's width in the figure's
+        current layout (call after ``tight_layout``; the figure is laid out again for the
+        titles' height)."""
+        for ax, partner in zip(axes, partners, strict=True):
+            width = ax.get_position().width * fig.get_figwidth()
+            ax.set_title(self.title(partner, width), **title)
+        fig.tight_layout()
+
+
+def figure_context(scope: Scope) -> FigureContext:
+    """The figure context of a scope (see ``FigureContext``)."""
     colors = partner_colors(scope.all_partners)
-    return {p: colors[p] for p in scope.partners}
+    partners = scope.tables["partners"]
+    names = dict(zip(partners.partner_id.astype(str), partners.name.astype(str), strict=True))
+    return FigureContext({p: colors[p] for p in scope.partners}, names, scope.years())
 
 
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:

@@ -9,16 +9,32 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from helpers.dataset.vocabulary import with_declared
-from helpers.figures.style import COLUMN_WIDTH, HATCHES, OKABE_ITO, PAGE_WIDTH, SEQUENTIAL
+from helpers.figures.style import (
+    COLUMN_WIDTH,
+    HATCHES,
+    OKABE_ITO,
+    PAGE_WIDTH,
+    SEQUENTIAL,
+    FigureContext,
+)
 
 
 def themes_official_share(
-    table: pd.DataFrame, partners: dict[str, str], title: str = ""
+    table: pd.DataFrame, context: FigureContext, title: str = ""
 ) -> plt.Figure:
     """Themes (rows, grouped by kind) x partners (columns); cells coloured by the share of the
     partner's occasions and annotated with occasions / partner occasions."""
+    partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.2 * len(themes) + 1.0))
+    # names with codes, one per column: on two lines when they are few and short, else turned
+    # upright, so that they never run into each other
+    upright = (
+        len(partners) > 4 or max((len(context.names.get(p, p)) for p in partners), default=0) > 12
+    )
+    labels = [context.label(p, " " if upright else "\n") for p in partners]
+    below = 0.065 * max(map(len, labels), default=0) if upright else 0.3
+    width = COLUMN_WIDTH + max(0, len(partners) - 3) * 0.25
+    fig, ax = plt.subplots(figsize=(min(width, PAGE_WIDTH), 0.2 * len(themes) + 1.1 + below))
     grid = np.full((len(themes), len(partners)), np.nan)
     cells = {(row.theme_id, row.partner_id): row for row in table.itertuples()}
     for r, theme in enumerate(themes.theme_id):
@@ -37,7 +53,7 @@ def themes_official_share(
                     in_layout=False,  # inside its cell: no need to measure it for the layout
                 )
     image = ax.imshow(grid, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(partners)), list(partners))
+    ax.set_xticks(range(len(partners)), labels, rotation=90 if upright else 0)
     ax.set_yticks(range(len(themes)), [f"{t.label} ({t.kind})" for t in themes.itertuples()])
     ax.tick_params(length=0)
     for spine in ax.spines.values():
@@ -51,13 +67,18 @@ def themes_official_share(
     return fig
 
 
-def themes_by_voice(table: pd.DataFrame) -> plt.Figure:
-    """Occasions per theme, official statements and observers' commentary side by side,
-    one panel per partner."""
-    partners = sorted(table.partner_id.unique())
+def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
+    """Occasions per theme, official statements and observers' commentary side by side, one
+    panel per partner; every panel has the same scale, so that bars compare across panels."""
+    partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     fig, axes = plt.subplots(
-        1, len(partners), figsize=(PAGE_WIDTH, 0.17 * len(themes) + 1.2), sharey=True, squeeze=False
+        1,
+        len(partners),
+        figsize=(PAGE_WIDTH, 0.17 * len(themes) + 1.4),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
     )
     y = np.arange(len(themes))
     voices = [
@@ -81,7 +102,6 @@ def themes_by_voice(table: pd.DataFrame) -> plt.Figure:
                 lw=0.3,
                 label=voice,
             )
-        ax.set_title(partner)
         ax.set_xlabel("Occasions")
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0][0].set_yticks(y, [f"{t.label} ({t.kind})" for t in themes.itertuples()])
@@ -92,5 +112,7 @@ def themes_by_voice(table: pd.DataFrame) -> plt.Figure:
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
+    fig.tight_layout()
+    context.title_panels(fig, axes[0], partners)
     fig.tight_layout()
     return fig

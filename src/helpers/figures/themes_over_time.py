@@ -7,50 +7,68 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.dataset.dates import sorted_year_labels
-from helpers.figures.marks import theme_grid, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, PAGE_WIDTH
+from helpers.dataset.dates import year_axis
+from helpers.figures.marks import EMPTY, count_key, theme_grid, year_ticks
+from helpers.figures.style import COLUMN_WIDTH, PAGE_WIDTH, FigureContext
 
 
-def themes_by_year(table: pd.DataFrame, partners: dict[str, str]) -> plt.Figure:
-    """One panel per partner: themes (rows) x years (columns), shaded by occasions raising it."""
+def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
+    """One panel per partner: themes (rows) x every year of the scope (columns), shaded by the
+    number of occasions raising the theme; a year without any theme of the partner is greyed."""
+    partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     theme_ids = list(themes.theme_id)
-    years = sorted_year_labels(table.year)
+    years = year_axis(table.year, context.years)
     # the panels' rows line up (same themes, same limits) without sharing an axis, so that only
     # the first panel makes tick marks for them
     fig, axes = plt.subplots(
-        1, len(partners), figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.3), squeeze=False
+        1,
+        len(partners),
+        figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.6),
+        squeeze=False,
     )
     vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
     # label every year if the panel is wide enough, else every step-th (about 0.12 in a label)
-    fitting = max(2, int(PAGE_WIDTH / max(len(partners), 1) / 0.12))
+    fitting = max(2, int((PAGE_WIDTH - 2.5) / max(len(partners), 1) / 0.12))
     step = max(1, -(-len(years) // fitting))
     row_of = {theme: i for i, theme in enumerate(theme_ids)}
     column_of = {year: i for i, year in enumerate(years)}
+    mesh = None
     for ax, partner in zip(axes[0], partners, strict=True):
         grid = np.full((len(themes), len(years)), np.nan)
-        for cell in table[table.partner_id == partner].itertuples():
+        rows = table[table.partner_id == partner]
+        for cell in rows.itertuples():
             grid[row_of[cell.theme_id], column_of[cell.year]] = cell.occasions
-        theme_grid(ax, grid, themes, vmax, label_rows=ax is axes[0][0])
-        ax.set_xticks(np.arange(0, len(years), step) + 0.5, years[::step], rotation=90)
-        ax.set_title(partner)
-    fig.supxlabel("Year of the occasion", fontsize=8)
+        empty = [column_of[y] for y in set(years) - set(rows.year.astype(str))]
+        mesh = theme_grid(
+            ax, grid, themes, vmax, label_rows=ax is axes[0][0], empty_columns=sorted(empty)
+        )
+        shown = np.arange(0, len(years), step)
+        ax.set_xticks(shown + 0.5, [years[i] for i in shown], rotation=90)
+        for label in ax.get_xticklabels():
+            if column_of[label.get_text()] in empty:
+                label.set_color(EMPTY)
+                label.set_fontstyle("italic")
+    fig.supxlabel("Year of the occasion (grey: no theme with this partner that year)", fontsize=8)
+    count_key(fig, mesh, axes[0].tolist(), vmax, "Occasions\nraising the theme")
     fig.tight_layout()
+    context.title_panels(fig, axes[0], partners)
     return fig
 
 
-def theme_spread_by_year(table: pd.DataFrame) -> plt.Figure:
-    """Themes (rows) x years (columns): number of partners that raised the theme that year."""
+def theme_spread_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
+    """Themes (rows) x every year of the scope (columns): the number of partners that raised the
+    theme that year, shaded and written in the cell."""
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     theme_ids = list(themes.theme_id)
-    years = sorted_year_labels(table.year)
+    years = year_axis(table.year, context.years)
     grid = np.full((len(themes), len(years)), np.nan)
     for cell in table.itertuples():
         grid[theme_ids.index(cell.theme_id), years.index(cell.year)] = cell.partners
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.18 * len(themes) + 1.0))
-    vmax = max(np.nanmax(grid) if len(table) else 1, 1)
-    theme_grid(ax, grid, themes, vmax)
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.4, 0.18 * len(themes) + 1.2))
+    vmax = int(max(np.nanmax(grid) if len(table) else 1, 1))
+    empty = [i for i, y in enumerate(years) if y not in set(table.year.astype(str))]
+    mesh = theme_grid(ax, grid, themes, vmax, empty_columns=empty)
     for r in range(len(themes)):
         for c in range(len(years)):
             if not np.isnan(grid[r, c]):
@@ -64,7 +82,8 @@ def theme_spread_by_year(table: pd.DataFrame) -> plt.Figure:
                     color="white" if grid[r, c] / vmax > 0.6 else "black",
                     in_layout=False,  # inside its cell: no need to measure it for the layout
                 )
-    year_ticks(ax, np.arange(len(years)) + 0.5, years)
-    ax.set_xlabel("Year of the occasion (cell: number of partners raising the theme)")
+    year_ticks(ax, np.arange(len(years)) + 0.5, years, empty={years[i] for i in empty})
+    ax.set_xlabel("Year of the occasion (grey: no theme that year)")
+    count_key(fig, mesh, ax, vmax, "Partners\nraising the theme")
     fig.tight_layout()
     return fig
