@@ -145,3 +145,22 @@ def test_disagreements_point_at_the_right_lines(tmp_path) -> None:
     assert pd.isna(theme.row_b)
     missing = result[result.unit == "E004"]
     assert len(missing) == 1 and missing.iloc[0].value_b == "(unit missing)"
+
+
+def test_agreement_command_refuses_codings_without_a_common_unit(tmp_path, data_copy) -> None:
+    """Every unit renumbered (E001 -> E9001, A001 -> A9001): a valid coding of the same sources
+    that shares no unit with the first, so no alpha is defined."""
+    renumber = {"event_id": "E9", "parent_event_id": "E9", "agreement_id": "A9"}
+    for path in data_copy.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in set(renumber) & set(frame.columns):
+            frame[column] = frame[column].str.replace(r"^[EA]", renumber[column], regex=True)
+        frame.to_csv(path, index=False, lineterminator="\n")
+    assert validate_dataset(data_copy) == []
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(data_copy)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0
+    assert "share no unit" in run.stderr and "Krippendorff" not in run.stdout
