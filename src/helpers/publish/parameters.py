@@ -26,7 +26,7 @@ import yaml
 from helpers.errors import DataError, ParameterError, clip, shown
 
 MAX_BYTES = 64 * 1024  # the project's file is well under 1 KiB
-MAX_DEPTH = 16  # mappings and lists inside one another; the file needs 3
+MAX_DEPTH = 16  # nodes inside one another (a partner code in a notebook's list is at 5)
 TOP_LEVEL = ("defaults", "notebooks")
 SET_BY_RUNNER = ("data_dir", "figure_dir", "validate_data")  # from --data and --out
 
@@ -102,6 +102,15 @@ class _Loader(yaml.SafeLoader):
         return mapping
 
 
+def _refuse_tag(loader: _Loader, node: Any) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"tags such as {shown(node.tag)} are not allowed", node.start_mark
+    )
+
+
+_Loader.add_constructor(None, _refuse_tag)  # any tag that safe YAML does not know
+
+
 def read_spec(path: Path) -> Any:
     """The YAML document of ``path``, refused when too large or not plain safe YAML."""
     try:
@@ -112,13 +121,13 @@ def read_spec(path: Path) -> Any:
     if len(raw) > MAX_BYTES:
         raise DataError(f"{path}: larger than {MAX_BYTES // 1024} KiB; a parameter file is small")
     try:
-        return yaml.load(raw.decode("utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(raw.decode("utf-8"), Loader=_Loader)  # a SafeLoader, tags refused
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 (byte {exc.start})") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise DataError(f"{path}: not valid YAML at {where}{clip(exc.problem or '')}") from None
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DataError(f"{path}: not valid YAML{where}: {clip(exc.problem or '')}") from None
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML ({clip(str(exc))})") from None
 
