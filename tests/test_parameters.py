@@ -50,6 +50,7 @@ def test_misspelled_top_level_key_is_refused(tmp_path) -> None:
             "a whole year",
         ),
         ("defaults:\n  year_to: '2024'\n", "defaults.year_to: '2024' is not allowed"),
+        ("defaults:\n  year_to: 20240\n", "defaults.year_to: 20240 is not allowed"),
         ("defaults:\n  include_observers: 'no'\n", "allowed: true or false"),
         ("defaults:\n  partners: [1, 2]\n", "defaults.partners: [1, 2] is not allowed"),
         ("defaults:\n  theme_kind: [crime]\n", "defaults.theme_kind: ['crime'] is not allowed"),
@@ -122,8 +123,9 @@ def test_oversized_file_is_refused(tmp_path) -> None:
             "line 3, column 3: duplicate key 'include_observers'",
         ),
         ("defaults: " + "[" * 3000 + "]" * 3000 + "\n", "nested deeper than 16 levels"),
+        ("defaults:\n  year_from: " + "9" * 5000 + "\n", "not a usable value"),
     ],
-    ids=["tag", "duplicate-key", "deep"],
+    ids=["tag", "duplicate-key", "deep", "huge-integer"],
 )
 def test_unsafe_or_ambiguous_yaml_is_refused(tmp_path, text, fragment) -> None:
     assert fragment in refused(tmp_path, text, DataError)

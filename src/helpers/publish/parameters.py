@@ -44,7 +44,7 @@ def _whole(value: Any) -> bool:
 
 
 def _year(value: Any) -> bool:
-    return value is None or _whole(value)
+    return value is None or (_whole(value) and 1 <= value <= 9999)
 
 
 def _fraction(value: Any) -> bool:
@@ -60,8 +60,8 @@ def _text_or_texts(value: Any) -> bool:
 
 PARAMETERS: dict[str, Rule] = {
     "partners": Rule("'all' or a list of partner codes, e.g. [VNM, CHN]", _text_or_texts),
-    "year_from": Rule("a whole year, e.g. 2020, or null for no limit", _year),
-    "year_to": Rule("a whole year, e.g. 2024, or null for no limit", _year),
+    "year_from": Rule("a whole year from 1 to 9999, e.g. 2020, or null for no limit", _year),
+    "year_to": Rule("a whole year from 1 to 9999, e.g. 2024, or null for no limit", _year),
     "theme_kind": Rule("'all' or a kind of the theme vocabulary", lambda v: isinstance(v, str)),
     "include_observers": Rule("true or false", lambda v: isinstance(v, bool)),
     "perturbation_seed": Rule("a whole number, e.g. 20261122", _whole),
@@ -130,6 +130,8 @@ def read_spec(path: Path) -> Any:
         raise DataError(f"{path}: not valid YAML{where}: {clip(exc.problem or '')}") from None
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML ({clip(str(exc))})") from None
+    except ValueError as exc:  # a value YAML cannot build, such as an integer of 5000 digits
+        raise DataError(f"{path}: not a usable value ({clip(str(exc))})") from None
 
 
 def _describe(value: Any) -> str:
