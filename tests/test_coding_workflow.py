@@ -154,3 +154,22 @@ def test_disagreement_lines_count_a_cell_spanning_lines(tmp_path: Path) -> None:
     found = compare(DATA, coder_b).disagreements
     row = found[(found.variable == "event_type") & (found.unit == unit)].iloc[0]
     assert row.row_b == expected == len(events) + 2  # header, a record on two lines, the rest
+
+
+def test_agreement_command_refuses_codings_without_a_common_unit(tmp_path, data_copy) -> None:
+    """Every unit renumbered (E001 -> E9001, A001 -> A9001): a valid coding of the same sources
+    that shares no unit with the first, so no alpha is defined."""
+    renumber = {"event_id": "E9", "parent_event_id": "E9", "agreement_id": "A9"}
+    for path in data_copy.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in set(renumber) & set(frame.columns):
+            frame[column] = frame[column].str.replace(r"^[EA]", renumber[column], regex=True)
+        frame.to_csv(path, index=False, lineterminator="\n")
+    assert validate_dataset(data_copy) == []
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(data_copy)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0
+    assert "share no unit" in run.stderr and "Krippendorff" not in run.stdout

@@ -344,3 +344,72 @@ def test_panel_titles_never_overlap(n_partners: int) -> None:
         assert len(titles) == n_partners
         assert _overlaps(titles) == []
         plt.close(fig)
+
+
+# a lone dollar sign, valid mathtext (typeset unless plain) and invalid mathtext (an error)
+LABELS = ["Fraud $x^2$ and $", "Fraud $x^2$", "Scam $x^$ and $y$"]
+
+
+@pytest.fixture
+def report_style():
+    """The report's style, as a notebook applies it (use_style), undone after the test."""
+    import matplotlib as mpl
+
+    from helpers.figures.style import use_style
+
+    with mpl.rc_context():
+        use_style()
+        yield
+
+
+def plain(texts) -> list[str]:
+    """The strings of matplotlib texts, each checked to be drawn as plain text."""
+    assert not [t.get_text() for t in texts if t.get_parse_math()]
+    return [t.get_text() for t in texts]
+
+
+def test_text_from_the_data_is_drawn_as_plain_text(tmp_path, report_style) -> None:
+    """Dollar signs in theme labels, partner codes and person names are drawn as written:
+    neither typeset as mathematics nor a mathtext error."""
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis import dataset_overview, interlocutors, themes_by_partner
+    from helpers.analysis.scope import resolve
+    from helpers.figures import dataset_overview as overview_figures
+    from helpers.figures import interlocutors as interlocutor_figures
+    from helpers.figures import themes_by_partner as theme_figures
+    from helpers.figures.style import FigureContext, figure_context, save_figure
+
+    scope = resolve(PROJECT_DATA)
+    partner = "$VNM$"
+    colors = {partner if p == "VNM" else p: c for p, c in figure_context(scope).colors.items()}
+    palette = FigureContext(colors, {p: p for p in colors}, scope.years())  # codes as labels
+
+    official = themes_by_partner.themes_official_share(scope)
+    themes = list(official.theme_id.drop_duplicates())[: len(LABELS)]
+    official["label"] = official.theme_id.map(dict(zip(themes, LABELS, strict=True))).fillna(
+        official.label
+    )
+    official["partner_id"] = official.partner_id.astype(str).replace("VNM", partner)
+    fig = theme_figures.themes_official_share(official, palette, title=LABELS[1])
+    save_figure(fig, official, tmp_path, "themes")  # drawn in every format
+    ax = fig.axes[0]
+    rows = plain(ax.get_yticklabels())
+    assert {label for label in LABELS if any(r.startswith(f"{label} (") for r in rows)} == set(
+        LABELS
+    )
+    assert partner in plain(ax.get_xticklabels())
+    assert plain([ax.title]) == [LABELS[1]]
+
+    people = interlocutors.continuity(scope)
+    people["name"] = LABELS + list(people.name.astype(str))[len(LABELS) :]
+    fig = interlocutor_figures.continuity(people)
+    save_figure(fig, people, tmp_path, "continuity")
+    assert plain(fig.axes[0].get_yticklabels())[: len(LABELS)] == LABELS
+
+    counts = dataset_overview.counts_by_partner_year(scope)
+    counts["partner_id"] = counts.partner_id.astype(str).replace("VNM", partner)
+    fig = overview_figures.counts_by_partner_year(counts, palette)
+    save_figure(fig, counts, tmp_path, "counts")
+    assert partner in plain(fig.axes[1].get_legend().get_texts())
+    plt.close("all")

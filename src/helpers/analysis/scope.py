@@ -19,7 +19,7 @@ from helpers.dataset.keys import positions
 from helpers.dataset.load import load_dataset
 from helpers.dataset.schema import Schema
 from helpers.dataset.vocabulary import OBSERVER
-from helpers.errors import ParameterError
+from helpers.errors import ParameterError, shown
 
 ALL = "all"
 
@@ -89,15 +89,17 @@ def resolve(
         unknown = [p for p in wanted if p not in known]
         if unknown or not wanted:
             raise ParameterError(
-                f"partners: unknown value(s) {unknown or wanted!r}; allowed: {ALL!r} or a list "
-                f"of {known}"
+                f"partners: unknown value(s) {shown(unknown or wanted)}; allowed: {ALL!r} or a "
+                f"list of {known}"
             )
     chosen = tuple(dict.fromkeys(wanted or known))  # in the order given, without repeats
 
     years = year_of(tables["events"].start_date).dropna()
     for name, value in (("year_from", year_from), ("year_to", year_to)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ParameterError(f"{name}: {value!r} is not a whole year (or None for no limit)")
+            raise ParameterError(
+                f"{name}: {shown(value)} is not a whole year (or None for no limit)"
+            )
     if year_from is not None and year_to is not None and year_from > year_to:
         raise ParameterError(f"year_from/year_to: the range {year_from}–{year_to} is inverted")
     if (year_from is not None or year_to is not None) and len(years):
@@ -111,9 +113,11 @@ def resolve(
 
     kinds = Schema.of(data_dir).enum("themes", "kind")
     if theme_kind != ALL and theme_kind not in kinds:
-        raise ParameterError(f"theme_kind: {theme_kind!r} is unknown; allowed: {[ALL, *kinds]}")
+        raise ParameterError(
+            f"theme_kind: {shown(theme_kind)} is unknown; allowed: {[ALL, *kinds]}"
+        )
     if not isinstance(include_observers, bool):
-        raise ParameterError(f"include_observers: {include_observers!r} is not true or false")
+        raise ParameterError(f"include_observers: {shown(include_observers)} is not true or false")
 
     scoped = _cut(tables, chosen, year_from, year_to, include_observers)
     if scoped["events"].empty and scoped["agreements"].empty:

@@ -61,6 +61,12 @@ def _unit_values(tables: dict[str, pd.DataFrame], table: str, key: str, column: 
     return pd.Series(values.to_numpy(), index=frame[key].astype(str), name=column)
 
 
+def _units(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
+    """Every unit of a coding: (table, key) of its events and agreements."""
+    events = {("events", str(e)) for e in tables["events"].event_id}
+    return events | {("agreements", str(a)) for a in tables["agreements"].agreement_id}
+
+
 def _theme_presence(tables: dict[str, pd.DataFrame], theme: str) -> pd.Series:
     events = tables["events"].event_id.astype(str)
     links = tables["event_themes"]
@@ -123,6 +129,12 @@ def compare_scopes(scope_a: Scope, scope_b: Scope) -> Comparison:
     if sources_a != sources_b:
         only = sorted(f for f, _ in sources_a ^ sources_b)
         raise DataError(f"{dir_a} and {dir_b} code different sources (differing: {only})")
+    units_a, units_b = _units(a), _units(b)
+    if not units_a & units_b:
+        raise DataError(
+            f"{dir_a} and {dir_b} share no unit (no event_id or agreement_id in both), so no "
+            "alpha can be computed: the coders first agree on the units, then code them"
+        )
     variables = {name: (spec, None) for name, spec in CATEGORICAL.items()}
     themes = sorted(
         set(a["event_themes"].theme_id.astype(str)) | set(b["event_themes"].theme_id.astype(str))

@@ -27,6 +27,11 @@ PAGE_WIDTH = 7.2  # inches: two columns
 FORMATS = ("png", "svg", "pdf")
 
 STYLE = {
+    # Every text is plain: labels, names and codes come from the data, where a "$" is a dollar
+    # sign, not mathtext (which would typeset it or fail on it). Read when a text is created, so
+    # it holds for what a figure function draws after use_style() and for the ticks save_figure
+    # lays out under this style.
+    "text.parse_math": False,
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "axes.titlesize": 9,

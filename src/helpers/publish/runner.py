@@ -18,13 +18,13 @@ from typing import Any
 
 import nbformat
 import papermill
-import yaml
 
 from helpers.analysis.scope import resolve
 from helpers.dataset.validate import require_valid
-from helpers.errors import DataError, ParameterError
+from helpers.errors import DataError, ParameterError, shown
 from helpers.files import write_text_atomic
 from helpers.paths import PARAMETERS_FILE, PROJECT_FIGURES, PROJECT_NOTEBOOKS, PROJECT_SITE
+from helpers.publish import parameters
 from helpers.publish.site import build_site
 
 SCOPE_PARAMETERS = ("partners", "year_from", "year_to", "theme_kind", "include_observers")
@@ -44,23 +44,9 @@ class Job:
 
 
 def load_parameters(path: Path = PARAMETERS_FILE) -> tuple[dict[str, Any], dict[str, dict]]:
-    """Defaults and per-notebook parameters from the report's YAML file."""
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise DataError(f"{path}: parameter file not found") from None
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(spec, dict):
-        raise DataError(f"{path}: must be a mapping with 'defaults' and 'notebooks'")
-    defaults, notebooks = spec.get("defaults") or {}, spec.get("notebooks") or {}
-    if not isinstance(defaults, dict):
-        raise DataError(f"{path}: 'defaults' must map parameter names to values")
-    if not isinstance(notebooks, dict) or not all(
-        isinstance(v, dict) or v is None for v in notebooks.values()
-    ):
-        raise DataError(f"{path}: 'notebooks' must map notebook names to parameter mappings")
-    return dict(defaults), {k: dict(v or {}) for k, v in notebooks.items()}
+    """Defaults and per-notebook parameters from the report's YAML file, checked against the
+    declared schema (``helpers.publish.parameters``)."""
+    return parameters.load(path)
 
 
 def plan(
@@ -70,32 +56,46 @@ def plan(
     notebooks_dir: Path = PROJECT_NOTEBOOKS,
     parameters_file: Path = PARAMETERS_FILE,
 ) -> list[Job]:
-    """The jobs of one report, with every parameter checked against the data before any run."""
-    require_valid(data_dir)
+    """The jobs of one report, with every parameter checked against the notebooks and the data
+    before any run."""
     defaults, per_notebook = load_parameters(parameters_file)
+    require_valid(data_dir)
     sources = sorted(notebooks_dir.glob("[0-9]*.ipynb"))
     if not sources:
         raise DataError(f"{notebooks_dir}: no notebooks to run")
     unknown = sorted(set(per_notebook) - {s.stem for s in sources})
     if unknown:
-        raise DataError(f"{parameters_file}: parameters for unknown notebook(s) {unknown}")
+        raise DataError(
+            f"{parameters_file}: notebooks: unknown notebook(s) {shown(unknown)}; allowed: "
+            f"{shown([s.stem for s in sources], limit=200)}"
+        )
     jobs = []
     for source in sources:
-        params = {**defaults, **per_notebook.get(source.stem, {})}
+        own = per_notebook.get(source.stem, {})
+        declared = set(papermill.inspect_notebook(str(source)))
+        for where, values in (("defaults", defaults), (f"notebooks.{source.stem}", own)):
+            undeclared = sorted(set(values) - declared)
+            if undeclared:
+                raise ParameterError(
+                    f"{parameters_file}: {where}: {source.name} has no parameter(s) "
+                    f"{undeclared}; it takes {sorted(declared - set(parameters.SET_BY_RUNNER))}"
+                )
+        params = {**defaults, **own}
         params["data_dir"] = os.path.relpath(data_dir, notebooks_dir)
         params["figure_dir"] = os.path.relpath(out_dir / source.stem, notebooks_dir)
         params["validate_data"] = False  # validated once, above
-        declared = set(papermill.inspect_notebook(str(source)))
-        unknown_names = sorted(set(params) - declared)
-        if unknown_names:
-            raise ParameterError(
-                f"{source.name}: unknown parameter(s) {unknown_names}; allowed: {sorted(declared)}"
-            )
         try:
             scope_params = {k: params[k] for k in SCOPE_PARAMETERS if k in params}
             resolve(data_dir, **scope_params, validate=False)  # validated once above
         except ParameterError as exc:
-            raise ParameterError(f"{source.name}: {exc}") from None
+            names = str(exc).split(":", 1)[0].split("/")  # resolve's messages start with them
+            keys = [
+                f"notebooks.{source.stem}.{n}" if n in own else f"defaults.{n}"
+                for n in names
+                if n in own or n in defaults
+            ]
+            where = f" (set in {', '.join(keys)})" if keys else ""
+            raise ParameterError(f"{parameters_file}: {source.stem}: {exc}{where}") from None
         jobs.append(Job(source, executed_dir / source.name, params))
     return jobs
 
