@@ -52,8 +52,11 @@ $(LAB_STAMP): requirements.lock requirements-lab.lock pyproject.toml
 	$(LAB)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(LAB_STAMP)
 
+# Extra options for JupyterLab, e.g. make lab LAB_ARGS="--port 8899 --no-browser"; as root (in a
+# container or a cloud machine) --allow-root is added, since JupyterLab refuses to start otherwise.
+LAB_ARGS ?=
 lab: $(LAB_STAMP)
-	$(LAB)/bin/jupyter lab notebooks
+	$(LAB)/bin/jupyter lab notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 # Re-pin every dependency (needs the package registry).
 lock: $(STAMP)
