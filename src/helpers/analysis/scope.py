@@ -6,6 +6,7 @@ it allows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from helpers.dataset.load import load_dataset
 from helpers.dataset.schema import Schema
 from helpers.dataset.vocabulary import OBSERVER
 from helpers.errors import ParameterError, shown
+from helpers.paths import PROJECT_DATA
 
 ALL = "all"
 
@@ -60,15 +62,22 @@ class Scope:
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
-    if value is None or (isinstance(value, str) and value.lower() == ALL):
+    """A list parameter in any form users type: a list, ``all``, or a string such as
+    ``VNM,CHN``, ``VNM CHN``, ``[VNM, CHN]`` or ``["VNM", "CHN"]`` (papermill's ``-p`` passes
+    a string)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == ALL):
         return None
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        items = (v.strip().strip("'\"") for v in re.split(r"[,\s]+", text))
+        return [v for v in items if v]
     return list(value)
 
 
 def resolve(
-    data_dir: str | Path,
+    data_dir: str | Path | None = None,
     partners: str | Iterable[str] | None = ALL,
     year_from: int | None = None,
     year_to: int | None = None,
@@ -77,8 +86,9 @@ def resolve(
     *,
     validate: bool = True,
 ) -> Scope:
-    """Load (and validate) ``data_dir``, check every parameter, return the tables in scope."""
-    data_dir = Path(data_dir)
+    """Load (and validate) ``data_dir`` (None: the project's ``data/``), check every parameter,
+    return the tables in scope."""
+    data_dir = PROJECT_DATA if data_dir is None else Path(data_dir)
     if not data_dir.is_dir():
         raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
     tables = load_dataset(data_dir, validate=validate)
