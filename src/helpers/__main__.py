@@ -9,37 +9,49 @@ from helpers.errors import DataError, ParameterError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from helpers.coding.study import Study, data_folder
+    from helpers.dataset.codebook import stale_codebook
     from helpers.dataset.validate import validate_dataset
 
-    problems = validate_dataset(args.data_dir, args.seeds)
+    data_dir = data_folder(args.data_dir)
+    study = Study.at(args.data_dir)
+    seeds = args.seeds or (study.articles if study and any(study.articles.glob("*")) else None)
+    problems = [str(p) for p in validate_dataset(data_dir, seeds)]
+    problems += [stale] if (stale := stale_codebook(data_dir)) else []
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"{args.data_dir}: INVALID, {len(problems)} problem(s)", file=sys.stderr)
+        print(f"{data_dir}: INVALID, {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    checked = " and the source checksums" if args.seeds else ""
-    print(f"{args.data_dir}: valid (schema, codebook rules, cross-table rules{checked})")
+    checked = " and the source checksums" if seeds else ""
+    print(f"{data_dir}: valid (schema, codebook rules, cross-table rules{checked})")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from helpers.coding.study import init_study
+
+    study = init_study(args.study, empty=args.empty, title=args.title)
+    kind = "empty tables with the project's vocabularies" if args.empty else "the project's data"
+    print(f"created the study {study.root} ({kind}); next: {study.root / 'README.md'}")
     return 0
 
 
 def cmd_codebook(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from helpers.dataset.codebook import render
+    from helpers.coding.study import data_folder
+    from helpers.dataset.codebook import render, stale_codebook
     from helpers.files import write_text_atomic
+    from helpers.paths import CODEBOOK_NAME
 
-    path = Path(args.data_dir) / "CODEBOOK.md"
-    text = render(Path(args.data_dir))
+    data_dir = data_folder(args.data_dir)
+    path = data_dir / CODEBOOK_NAME
     if args.check:
-        if path.read_text(encoding="utf-8") != text:
-            print(
-                f"{path} is out of date: run python -m helpers codebook {args.data_dir}",
-                file=sys.stderr,
-            )
+        if stale := stale_codebook(data_dir):
+            print(stale, file=sys.stderr)
             return 1
         print(f"{path} is up to date")
         return 0
-    write_text_atomic(path, text)
+    write_text_atomic(path, render(data_dir))
     print(f"wrote {path}")
     return 0
 
@@ -95,8 +107,13 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("init", help="create a study folder of your own, beside the project's files")
+    p.add_argument("study", help="the new folder (must not exist, or be empty)")
+    p.add_argument("--empty", action="store_true", help="no coded rows, only the vocabularies")
+    p.add_argument("--title", help="the study's title (heads its codebook and its site)")
+    p.set_defaults(func=cmd_init)
     p = sub.add_parser("validate", help="check a data directory against the schema and codebook")
-    p.add_argument("data_dir", help="directory holding datapackage.json and its CSV tables")
+    p.add_argument("data_dir", help="a study folder, or a folder holding datapackage.json")
     p.add_argument("--seeds", help="folder of the source articles: also check their checksums")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("codebook", help="regenerate the variable tables of CODEBOOK.md")

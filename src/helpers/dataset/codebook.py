@@ -12,6 +12,7 @@ from helpers.dataset.dates import DATE_GROUPS
 from helpers.dataset.read import read_table
 from helpers.dataset.rules import describe_date_rules
 from helpers.dataset.schema import Schema
+from helpers.errors import DataError
 from helpers.paths import CODEBOOK_NAME
 
 BEGIN = "<!-- BEGIN GENERATED: do not edit by hand; run `python -m helpers codebook DATA_DIR` -->"
@@ -101,3 +102,21 @@ def render(data_dir: Path) -> str:
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
     return head + generated_section(Path(data_dir)) + tail
+
+
+def stale_codebook(data_dir: Path | str) -> str | None:
+    """What is wrong with a data folder's codebook, if its generated tables no longer match the
+    schema and the theme vocabulary (None when up to date, or when the folder has none)."""
+    path = Path(data_dir) / CODEBOOK_NAME
+    if not path.is_file():
+        return None
+    try:
+        current = render(Path(data_dir))
+    except (ValueError, DataError) as exc:
+        return f"{path}: cannot be brought up to date ({exc})"
+    if path.read_text(encoding="utf-8") != current:
+        return (
+            f"{path}: out of date with the schema or the theme vocabulary; run "
+            f"python -m helpers codebook {data_dir}"
+        )
+    return None

@@ -1,0 +1,71 @@
+"""A study is a folder of its own: init makes it, commands work inside it, and nothing of the
+project's tracked files changes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from filetools import digest
+
+from helpers.coding.study import Study, data_folder, init_study
+from helpers.dataset.validate import validate_dataset
+from helpers.errors import DataError
+from helpers.paths import PROJECT_DATA, PROJECT_ROOT
+
+
+def helpers(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_init_copies_the_project_data_under_the_study_title(tmp_path: Path) -> None:
+    before = digest(PROJECT_DATA)
+    study = init_study(tmp_path / "my-study", title="Cambodia and Laos")
+    assert Study.at(study.root) == study and data_folder(study.root) == study.data
+    assert validate_dataset(study.data) == []
+    assert json.loads((study.data / "datapackage.json").read_text())["title"] == "Cambodia and Laos"
+    for path in PROJECT_DATA.glob("*.csv"):
+        assert (study.data / path.name).read_bytes() == path.read_bytes()
+    assert study.parameters.is_file() and study.output.is_dir() and study.coding.is_dir()
+    assert digest(PROJECT_DATA) == before
+
+
+def test_an_empty_study_keeps_the_vocabularies_and_no_coded_row(tmp_path: Path) -> None:
+    study = init_study(tmp_path / "empty", empty=True)
+    assert validate_dataset(study.data) == []
+    with open(study.data / "events.csv", encoding="utf-8") as handle:
+        assert len(list(csv.reader(handle))) == 1  # the header
+    themes = (study.data / "themes.csv").read_bytes()
+    assert themes == (PROJECT_DATA / "themes.csv").read_bytes()
+
+
+@pytest.mark.parametrize("where", ["data", "figures", "notebooks", "src/x", "."])
+def test_init_refuses_the_project_folders(where: str) -> None:
+    with pytest.raises(DataError, match="cannot live in the project's own folders"):
+        init_study(PROJECT_ROOT / where)
+
+
+def test_init_refuses_a_folder_with_files(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("my notes")
+    with pytest.raises(DataError, match="not empty"):
+        init_study(tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "my notes"
+
+
+def test_validate_fails_while_the_codebook_is_stale(tmp_path: Path) -> None:
+    study = init_study(tmp_path / "s")
+    with open(study.data / "themes.csv", "a", encoding="utf-8") as handle:
+        handle.write("piracy,crime,Piracy,Robbery at sea (fictional test theme).,crime,\n")
+    run = helpers("validate", str(study.root))
+    assert run.returncode == 1 and "CODEBOOK.md: out of date" in run.stderr
+    assert helpers("codebook", str(study.root)).returncode == 0
+    assert "Piracy" in (study.data / "CODEBOOK.md").read_text(encoding="utf-8")
+    run = helpers("validate", str(study.root))
+    assert run.returncode == 0, run.stderr
