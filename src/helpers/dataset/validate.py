@@ -8,13 +8,15 @@ import hashlib
 import json
 import re
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from frictionless import Checklist, Package, Resource
 
+from helpers.dataset.damage import damage_problems
 from helpers.dataset.lines import line_of_record, line_of_row, record_starts
+from helpers.dataset.problem import Problem
 from helpers.dataset.read import read_table
 from helpers.dataset.rules import checks_for
 from helpers.dataset.schema import Schema
@@ -35,28 +37,8 @@ FILE_LEVEL_ERRORS = {
     "duplicate-label",
     "incorrect-label",
     "blank-header",
+    "delimiter",
 }
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the data: where it is and which rule it breaks.
-
-    ``row`` is the line number in the CSV file (the header is line 1).
-    """
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f", row {self.row}" if self.row else "")
-        where += f", column {self.column!r}" if self.column else ""
-        value = f", value {self.value!r}" if self.value is not None else ""
-        return f"{where}{value}: {self.message} [{self.rule}]"
 
 
 def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) -> list[Problem]:
@@ -171,10 +153,13 @@ def table_problems(data_dir: Path, schema: Schema, name: str) -> list[Problem]:
         return [Problem(path.name, None, None, None, "missing-file", "file does not exist")]
     if path.stat().st_size == 0:
         return [Problem(path.name, None, None, None, "source-error", "file is empty")]
+    table = schema.tables[name]
+    damage = damage_problems(path, table)
+    if any(p.rule in FILE_LEVEL_ERRORS for p in damage):
+        return damage
     resource = _standalone_resource(data_dir, schema, name)
     report = resource.validate(checklist=Checklist(checks=checks_for(name)))
-    table = schema.tables[name]
-    return [
+    return damage + [
         _problem(path.name, e, table.primary_key, table.fields)
         for task in report.tasks
         for e in task.errors

@@ -1,0 +1,218 @@
+"""Malformed input the validator once accepted silently or reported without saying where:
+spreadsheet damage (separators, encodings, unnamed columns, control characters), numbers that
+Python reads but the tables must not hold, unsafe or non-default resource settings in the
+descriptor, and codebook rules found missing. Same pattern as ``test_validate_corpus``: each
+variant is a copy of data/ with one mutation, and the test names the problem it must cause.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_validate_corpus import (
+    OBSERVER_ROW,
+    SEEDS,
+    Case,
+    Mutation,
+    _cli,
+    _listing,
+    _params,
+    _read,
+    _resource,
+    cell,
+    descriptor,
+    make_variant,
+)
+
+from helpers.dataset.validate import validate_dataset
+
+# --- mutations -------------------------------------------------------------------------------
+
+
+def both(*mutations: Mutation) -> Mutation:
+    """Apply several mutations; return the line of the last one that names a line."""
+
+    def mutate(data: Path) -> int | None:
+        lines = [m(data) for m in mutations]
+        return next((line for line in reversed(lines) if line is not None), None)
+
+    return mutate
+
+
+def resave(file: str, delimiter: str) -> Mutation:
+    """Save the table with another field separator (as a spreadsheet in many locales does)."""
+
+    def mutate(data: Path) -> int:
+        rows = _read(data / file)
+        with (data / file).open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
+        return 1
+
+    return mutate
+
+
+def reencode(file: str, key: str, column: str, value: str, encoding: str) -> Mutation:
+    """Set one cell to a value, then save the whole file in another encoding; return the line."""
+
+    def mutate(data: Path) -> int:
+        line = cell(file, key, column, value)(data)
+        path = data / file
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+        return line
+
+    return mutate
+
+
+def trailing_comma(file: str, header_only: bool = False) -> Mutation:
+    """A comma at the end of the header (and of every line), as some exports add."""
+
+    def mutate(data: Path) -> int:
+        path = data / file
+        lines = path.read_text(encoding="utf-8").split("\n")
+        lines = [line + "," if line and (i == 0 or not header_only) else line for i, line in
+                 enumerate(lines)]  # fmt: skip
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return 1
+
+    return mutate
+
+
+def file_level(mutate: Mutation) -> Mutation:
+    """The mutation, reported for the whole file (row None)."""
+
+    def wrapped(data: Path) -> None:
+        mutate(data)
+
+    return wrapped
+
+
+def set_resource(table: str, key: str, value: Any) -> Mutation:
+    return descriptor(lambda d: _resource(d, table).__setitem__(key, value))
+
+
+def symlink_outside(file: str) -> Mutation:
+    """Replace a table by a symbolic link to a copy of it outside the data folder."""
+
+    def mutate(data: Path) -> None:
+        outside = data.parent / f"outside-{file}"
+        (data / file).rename(outside)
+        os.symlink(outside, data / file)
+
+    return mutate
+
+
+# --- the cases -------------------------------------------------------------------------------
+
+NOT_UTF8 = "the file must be saved as UTF-8"
+DEFAULTS = "dialect/encoding must be the defaults: comma, UTF-8"
+OUTSIDE = "is not a file inside the data folder"
+DIGITS = "not a whole number written with the digits 0-9"
+CONTROL = "control character"
+
+# fmt: off
+CASES = [
+    # 1. a separator other than the comma: one problem on the header, naming the separator
+    Case("semicolon-separated", resave("partners.csv", ";"),
+         "partners.csv", None, "delimiter",
+         "fields are separated by ';' — save as comma-separated"),
+    Case("semicolon-separated-events", resave("events.csv", ";"),
+         "events.csv", None, "delimiter", "fields are separated by ';'"),
+    Case("tab-separated", resave("themes.csv", "\t"),
+         "themes.csv", None, "delimiter", "fields are separated by '\\t'"),
+    # 2. not UTF-8: the first bad byte, named, on the file's line (the corpus pins row None)
+    Case("cp1252", file_level(reencode("events.csv", "E006", "place_as_stated", "Café – Hanoi",
+                                       "cp1252")),
+         "events.csv", None, "encoding-error", "can't decode byte 0xe9 on line 7, character"),
+    # 7. control characters in a cell: refused where they are, shown escaped
+    Case("nul-in-cell", cell("events.csv", "E003", "summary", "Talks\x00 in Beijing"),
+         "events.csv", "summary", "control-character", "'\\x00' (U+0000)",
+         "Talks\x00 in Beijing"),
+    Case("escape-in-cell", cell("event_themes.csv", OBSERVER_ROW, "evidence", "\x1b[0mquoted"),
+         "event_themes.csv", "evidence", "control-character", CONTROL, "\x1b[0mquoted"),
+    Case("form-feed-in-key", cell("partners.csv", "TLS", "name", "Timor-Leste\x0c"),
+         "partners.csv", "name", "control-character", "(U+000C)", "Timor-Leste\x0c"),
+    Case("vertical-tab-in-date-statement", cell("agreements.csv", "A002", "date_as_stated",
+                                                "Friday\x0b"),
+         "agreements.csv", "date_as_stated", "control-character", CONTROL, "Friday\x0b"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("case", _params(CASES))
+def test_malformed_input_is_reported(case: Case, tmp_path: Path) -> None:
+    data, line = make_variant(tmp_path, case.mutate)
+    problems = validate_dataset(data, SEEDS if case.seeds else None)
+    assert problems, "the malformed variant validated"
+    where = [
+        p
+        for p in problems
+        if (p.file, p.row, p.column, p.rule) == (case.file, line, case.column, case.rule)
+    ]
+    assert where, (
+        f"expected {case.rule} at {case.file}, row {line}, column {case.column!r}; "
+        f"got:\n{_listing(problems)}"
+    )
+    assert any(case.message in p.message and p.value == case.value for p in where), (
+        f"expected value {case.value!r} and message containing {case.message!r}; "
+        f"got:\n{_listing(where)}"
+    )
+
+
+def test_semicolon_separated_file_is_one_problem(tmp_path: Path) -> None:
+    data, _ = make_variant(tmp_path, resave("events.csv", ";"))
+    problems = validate_dataset(data)
+    assert [(p.file, p.row, p.rule) for p in problems] == [("events.csv", 1, "delimiter")], (
+        _listing(problems)
+    )
+
+
+def test_non_utf8_byte_is_named_on_its_line_and_column(tmp_path: Path) -> None:
+    """The line of the byte in the file (a cell over two lines before it moves it down one),
+    its character on the line, the byte, its column and the cell; no byte offset as a line."""
+    data, _ = make_variant(tmp_path)
+    path = data / "events.csv"
+    rows = _read(path)
+    rows[3][rows[0].index("summary")] += "\nsecond line"
+    rows[6][rows[0].index("place_as_stated")] = "Café"
+    with path.open("w", encoding="cp1252", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    problems = validate_dataset(data)
+    assert len(problems) == 1, _listing(problems)
+    message = problems[0].message
+    character = len(path.read_bytes().split(b"\n")[7].split(b"\xe9")[0]) + 1
+    assert f"byte 0xe9 on line 8, character {character}" in message, message
+    assert "in column 'place_as_stated', value 'Caf\\xe9'" in message, message
+    assert "'é' in Windows-1252" in message and NOT_UTF8 in message, message
+
+
+def test_control_character_after_a_cell_over_two_lines_names_its_line(tmp_path: Path) -> None:
+    data, _ = make_variant(tmp_path)
+    path = data / "events.csv"
+    rows = _read(path)
+    rows[1][rows[0].index("summary")] += "\nsecond line"
+    rows[4][rows[0].index("summary")] = "bell\x07"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    problems = validate_dataset(data)
+    assert [(p.row, p.column, p.value, p.rule) for p in problems] == [
+        (6, "summary", "bell\x07", "control-character")
+    ], _listing(problems)
+
+
+def test_tab_newline_and_carriage_return_in_a_cell_are_accepted(tmp_path: Path) -> None:
+    data, _ = make_variant(
+        tmp_path, cell("events.csv", "E003", "summary", "one\ttwo\r\nthree\nfour")
+    )
+    assert validate_dataset(data) == []
+
+
+def test_cli_shows_a_control_character_escaped(tmp_path: Path) -> None:
+    data, line = make_variant(tmp_path, cell("events.csv", "E003", "summary", "a\x00b"))
+    result = _cli(str(data), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "\x00" not in result.stderr
+    assert f"events.csv, row {line}, column 'summary', value 'a\\x00b'" in result.stderr
