@@ -138,6 +138,44 @@ CASES = [
     Case("vertical-tab-in-date-statement", cell("agreements.csv", "A002", "date_as_stated",
                                                 "Friday\x0b"),
          "agreements.csv", "date_as_stated", "control-character", CONTROL, "Friday\x0b"),
+    # 5. resource paths out of the data folder: refused on datapackage.json, nothing read
+    Case("path-to-parent-folder", set_resource("themes", "path", "../themes.csv"),
+         "datapackage.json", None, "resource",
+         "resource 'themes': path '../themes.csv' " + OUTSIDE, "../themes.csv"),
+    Case("path-through-parent-folder", set_resource("themes", "path", "sub/../../x.csv"),
+         "datapackage.json", None, "resource", OUTSIDE, "sub/../../x.csv"),
+    Case("absolute-path", set_resource("events", "path", "/etc/passwd"),
+         "datapackage.json", None, "resource",
+         "resource 'events': path '/etc/passwd' " + OUTSIDE, "/etc/passwd"),
+    Case("home-path", set_resource("events", "path", "~/events.csv"),
+         "datapackage.json", None, "resource", OUTSIDE, "~/events.csv"),
+    Case("file-url-path", set_resource("events", "path", "file:///etc/passwd"),
+         "datapackage.json", None, "resource", OUTSIDE, "file:///etc/passwd"),
+    Case("remote-path", set_resource("events", "path", "https://example.org/events.csv"),
+         "datapackage.json", None, "resource", OUTSIDE, "https://example.org/events.csv"),
+    Case("symlink-outside", symlink_outside("themes.csv"),
+         "datapackage.json", None, "resource",
+         "resource 'themes': path 'themes.csv' " + OUTSIDE + " (it is a link to", "themes.csv"),
+    # 6. a dialect or encoding the helpers do not read: refused, not half honoured
+    Case("dialect-semicolon", set_resource("partners", "dialect", {"delimiter": ";"}),
+         "datapackage.json", None, "resource",
+         "resource 'partners': dialect {\"delimiter\": \";\"}: " + DEFAULTS,
+         '{"delimiter": ";"}'),
+    Case("dialect-v5-semicolon", set_resource("events", "dialect", {"csv": {"delimiter": ";"}}),
+         "datapackage.json", None, "resource", DEFAULTS, '{"csv": {"delimiter": ";"}}'),
+    Case("dialect-no-header", set_resource("events", "dialect", {"header": False}),
+         "datapackage.json", None, "resource", DEFAULTS, '{"header": false}'),
+    Case("dialect-not-an-object", set_resource("events", "dialect", ";"),
+         "datapackage.json", None, "resource", DEFAULTS, '";"'),
+    Case("encoding-latin-1", set_resource("partners", "encoding", "latin-1"),
+         "datapackage.json", None, "resource",
+         "resource 'partners': encoding 'latin-1': " + DEFAULTS, "latin-1"),
+    Case("encoding-cp1252-on-cp1252-file",
+         both(set_resource("events", "encoding", "cp1252"),
+              file_level(reencode("events.csv", "E006", "place_as_stated", "Café", "cp1252"))),
+         "datapackage.json", None, "resource", DEFAULTS, "cp1252"),
+    Case("gzip-compression", set_resource("events", "compression", "gz"),
+         "datapackage.json", None, "resource", "the tables must be plain CSV files", "gz"),
 ]
 # fmt: on
 
@@ -216,3 +254,31 @@ def test_cli_shows_a_control_character_escaped(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "\x00" not in result.stderr
     assert f"events.csv, row {line}, column 'summary', value 'a\\x00b'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        {"csv": {"delimiter": ","}},
+        {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "lineTerminator": "\n"},
+        {"header": True, "headerRows": [1]},
+    ],
+)
+def test_default_dialect_and_encoding_are_accepted(dialect: dict[str, Any], tmp_path: Path) -> None:
+    data, _ = make_variant(
+        tmp_path,
+        both(
+            set_resource("events", "dialect", dialect), set_resource("events", "encoding", "UTF-8")
+        ),
+    )
+    assert validate_dataset(data) == []
+
+
+def test_path_refusal_reads_nothing_outside(tmp_path: Path) -> None:
+    """Only the refusal is reported: nothing outside the folder was read or validated."""
+    data, _ = make_variant(tmp_path, set_resource("themes", "path", "../themes.csv"))
+    (tmp_path / "themes.csv").write_text("nonsense\n", encoding="utf-8")
+    problems = validate_dataset(data)
+    assert [(p.file, p.rule) for p in problems] == [("datapackage.json", "resource")], _listing(
+        problems
+    )

@@ -18,6 +18,7 @@ from helpers.dataset.damage import damage_problems
 from helpers.dataset.lines import line_of_record, line_of_row, record_starts
 from helpers.dataset.problem import Problem
 from helpers.dataset.read import read_table
+from helpers.dataset.resources import resource_problems
 from helpers.dataset.rules import checks_for
 from helpers.dataset.schema import Schema
 from helpers.dataset.vocabulary import CAMBODIA, PARTNER, TERMS, VISIT
@@ -45,7 +46,7 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
     """All problems of a data directory (empty list when it is valid). Writes nothing."""
     data_dir = Path(data_dir)
     schema = Schema.of(data_dir)
-    problems = layout_problems(schema)
+    problems = resource_problems(schema, data_dir) + layout_problems(schema)
     if problems:
         return problems
     broken: set[str] = set()
