@@ -282,3 +282,40 @@ def test_path_refusal_reads_nothing_outside(tmp_path: Path) -> None:
     assert [(p.file, p.rule) for p in problems] == [("datapackage.json", "resource")], _listing(
         problems
     )
+
+
+# --- lines of the problems found after the Frictionless checks -----------------------------
+
+
+def _two_line_cell_then(data: Path, file: str, key_column: str, key: str, column: str,
+                        value: str) -> int:  # fmt: skip
+    """Make the first data row's last text cell span two lines, then set one cell of the row
+    with this key; return the line of the file on which that row starts."""
+    path = data / file
+    rows = _read(path)
+    rows[1][-1] += "\nsecond line"
+    index = next(i for i, row in enumerate(rows) if i and row[rows[0].index(key_column)] == key)
+    rows[index][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return index + 2  # the header is line 1, and one row above spans two lines
+
+
+def test_consistency_problem_after_a_cell_over_two_lines_names_its_line(tmp_path: Path) -> None:
+    """The cross-table checks name lines already; they were mapped a second time."""
+    data, _ = make_variant(tmp_path)
+    line = _two_line_cell_then(data, "events.csv", "event_id", "E004", "parent_event_id", "E003")
+    problems = validate_dataset(data)
+    assert [(p.row, p.column, p.rule) for p in problems] == [
+        (line, "parent_event_id", "consistency")
+    ], _listing(problems)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="source articles not present")
+def test_checksum_problem_after_a_cell_over_two_lines_names_its_line(tmp_path: Path) -> None:
+    data, _ = make_variant(tmp_path)
+    line = _two_line_cell_then(data, "sources.csv", "source_id", "S003", "sha256", "0" * 64)
+    problems = validate_dataset(data, SEEDS)
+    assert [(p.row, p.column, p.rule) for p in problems] == [(line, "sha256", "source-file")], (
+        _listing(problems)
+    )

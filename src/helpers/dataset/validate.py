@@ -56,6 +56,8 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
             broken.add(name)
         problems += found
     problems += foreign_key_problems(data_dir, broken)
+    # the checks above number records; those below name lines of the file (line_of_row)
+    problems = _on_physical_lines(problems, data_dir)
     if seeds_dir is not None and "sources" not in broken:
         problems += checksum_problems(data_dir, schema, Path(seeds_dir))
     if not problems:  # typed checks need tables that passed every check above
@@ -64,7 +66,6 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
             problems += cross_table_problems(tables, schema, data_dir)
             if seeds_dir is not None:
                 problems += paragraph_problems(tables, schema, data_dir, Path(seeds_dir))
-    problems = _on_physical_lines(problems, data_dir)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
 
 
