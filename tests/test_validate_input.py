@@ -28,7 +28,9 @@ from test_validate_corpus import (
     make_variant,
 )
 
-from helpers.dataset.validate import validate_dataset
+from helpers.dataset.read import CellErrors, read_table
+from helpers.dataset.schema import Schema
+from helpers.dataset.validate import _read_typed, validate_dataset
 
 # --- mutations -------------------------------------------------------------------------------
 
@@ -138,6 +140,17 @@ CASES = [
     Case("vertical-tab-in-date-statement", cell("agreements.csv", "A002", "date_as_stated",
                                                 "Friday\x0b"),
          "agreements.csv", "date_as_stated", "control-character", CONTROL, "Friday\x0b"),
+    # 3. integers Python reads but the tables must not hold: each cell named
+    Case("integer-with-underscore", cell("events.csv", "E003", "paragraph", "1_0"),
+         "events.csv", "paragraph", "type-error", DIGITS, "1_0"),
+    Case("arabic-indic-digits", cell("events.csv", "E003", "paragraph", "١٢"),
+         "events.csv", "paragraph", "type-error", DIGITS, "١٢"),
+    Case("fullwidth-digits", cell("agreements.csv", "A002", "paragraph", "１２"),
+         "agreements.csv", "paragraph", "type-error", DIGITS, "１２"),
+    Case("integer-with-space", cell("participants.csv", ("E001", "sar-sokha"), "paragraph", " 7"),
+         "participants.csv", "paragraph", "type-error", DIGITS, " 7"),
+    Case("arabic-indic-digits-with-seeds", cell("events.csv", "E006", "paragraph", "٣"),
+         "events.csv", "paragraph", "type-error", DIGITS, "٣", seeds=True),
     # 5. resource paths out of the data folder: refused on datapackage.json, nothing read
     Case("path-to-parent-folder", set_resource("themes", "path", "../themes.csv"),
          "datapackage.json", None, "resource",
@@ -319,3 +332,41 @@ def test_checksum_problem_after_a_cell_over_two_lines_names_its_line(tmp_path: P
     assert [(p.row, p.column, p.rule) for p in problems] == [(line, "sha256", "source-file")], (
         _listing(problems)
     )
+
+
+# --- the typed read names the cells it cannot convert ----------------------------------------
+
+
+def test_every_cell_with_other_digits_is_named(tmp_path: Path) -> None:
+    data, _ = make_variant(
+        tmp_path,
+        both(
+            cell("events.csv", "E002", "paragraph", "1_0"),
+            cell("events.csv", "E005", "paragraph", "٥"),
+        ),
+    )
+    problems = validate_dataset(data)
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("events.csv", 3, "paragraph", "1_0"),
+        ("events.csv", 6, "paragraph", "٥"),
+    ], _listing(problems)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("publication_date", "2024-02-30"), ("publication_date", "26/01/2024")],
+)
+def test_typed_read_names_row_and_column_of_a_cell_it_cannot_convert(
+    column: str, value: str, tmp_path: Path
+) -> None:
+    """Whatever the Frictionless checks let through, the typed read names the cell."""
+    data, line = make_variant(tmp_path, cell("sources.csv", "S003", column, value))
+    schema = Schema.of(data)
+    with pytest.raises(CellErrors) as raised:
+        read_table(data, schema.table("sources"))
+    assert [(r, c, v) for r, c, v, _ in raised.value.cells] == [(line - 2, column, value)]
+    _, problems = _read_typed(data, schema)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("sources.csv", line, column, value, "type-error")
+    ], _listing(problems)
+    assert problems[0].message.startswith("cannot be read as date")

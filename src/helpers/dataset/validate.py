@@ -17,7 +17,7 @@ from frictionless import Checklist, Package, Resource
 from helpers.dataset.damage import damage_problems
 from helpers.dataset.lines import line_of_record, line_of_row, record_starts
 from helpers.dataset.problem import Problem
-from helpers.dataset.read import read_table
+from helpers.dataset.read import CellErrors, read_table
 from helpers.dataset.resources import resource_problems
 from helpers.dataset.rules import checks_for
 from helpers.dataset.schema import Schema
@@ -194,6 +194,19 @@ def _read_typed(data_dir: Path, schema: Schema) -> tuple[dict[str, pd.DataFrame]
     for name, table in schema.tables.items():
         try:
             tables[name] = read_table(data_dir, table)
+        except CellErrors as exc:
+            path = data_dir / table.path
+            problems += [
+                Problem(
+                    table.path,
+                    None if row is None else line_of_row(path, row),
+                    column,
+                    value,
+                    "type-error",
+                    message,
+                )
+                for row, column, value, message in exc.cells
+            ]
         except (ValueError, TypeError, OverflowError, pd.errors.ParserError) as exc:
             problems.append(
                 Problem(
