@@ -1,7 +1,7 @@
 """Damage that spreadsheets and editors do to a CSV file, found before Frictionless reads it:
-fields separated by something other than a comma, text that is not UTF-8, control characters
-in cells. Frictionless reports the first two as dozens of unrelated problems or with a byte
-offset for a line, and accepts the third.
+fields separated by something other than a comma, text that is not UTF-8, a quote never
+closed, control characters in cells. Frictionless reports the first two as dozens of unrelated
+problems or with a byte offset for a line, and accepts the others.
 
 The whole file is read once; rows are only walked when a fast whole-file test has found
 something. Rows in the problems are record numbers (the header is record 1), as in the
@@ -15,6 +15,7 @@ import io
 import re
 from pathlib import Path
 
+from helpers.dataset.lines import line_of_record
 from helpers.dataset.problem import Problem
 from helpers.dataset.schema import Table
 
@@ -26,8 +27,8 @@ EXCERPT = 30  # characters of a long cell shown either side of the damage
 
 
 def damage_problems(path: Path, table: Table) -> list[Problem]:
-    """Problems of the file's bytes and text; a separator or encoding problem is the only one
-    reported (nothing else in the file can be read reliably)."""
+    """Problems of the file's bytes and text; a separator, encoding or open-quote problem is
+    the only one reported (nothing else in the file can be read reliably)."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -37,9 +38,11 @@ def damage_problems(path: Path, table: Table) -> list[Problem]:
     if separator:
         message = f"fields are separated by {separator!r} — save as comma-separated"
         return [Problem(path.name, 1, None, None, "delimiter", message)]
-    if CONTROL.search(text):
-        return _control_problems(path, text)
-    return []
+    if text.count('"') % 2:
+        problems = _open_quote_problems(path, text)
+        if problems:
+            return problems
+    return _control_problems(path, text) if CONTROL.search(text) else []
 
 
 def _records(text: str) -> list[list[str]]:
@@ -93,6 +96,31 @@ def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError) -> Probl
             continue
         break
     return Problem(path.name, None, None, None, "encoding-error", f"{message}: {NOT_UTF8}")
+
+
+def _open_quote_problems(path: Path, text: str) -> list[Problem]:
+    """A quote opened and never closed: the cell runs to the end of the file (Frictionless
+    accepts it; pandas stops with an error naming no line)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    parsed = 0
+    try:
+        for _ in reader:
+            parsed += 1
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return []
+        records = _records(text)
+        header, last = records[0], records[-1]
+        index = len(last) - 1
+        column = header[index] if index < len(header) else f"column {index + 1}"
+        # as for the other faults of the whole file, row None; the line is in the message
+        line = line_of_record(path, parsed + 1)
+        message = (
+            f"a quote opened on line {line}, in column {column!r}, is never closed: "
+            "the rest of the file is read as part of the cell"
+        )
+        return [Problem(path.name, None, column, _excerpt(last[index], 0), "open-quote", message)]
+    return []
 
 
 def _control_problems(path: Path, text: str) -> list[Problem]:

@@ -39,6 +39,7 @@ FILE_LEVEL_ERRORS = {
     "incorrect-label",
     "blank-header",
     "delimiter",
+    "open-quote",
 }
 
 
