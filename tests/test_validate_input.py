@@ -25,9 +25,11 @@ from test_validate_corpus import (
     _params,
     _read,
     _resource,
+    add_column,
     cell,
     descriptor,
     make_variant,
+    rename_column,
 )
 
 from helpers.dataset.read import CellErrors, read_table
@@ -173,6 +175,22 @@ CASES = [
          "partners.csv", "name", "open-quote",
          "a quote opened on line 3, in column 'name', is never closed",
          "Timor-Leste\nVNM,Vietnam\n"),
+    # 4. a column without a name: its position
+    Case("unnamed-last-column", file_level(add_column("partners.csv", "", "")),
+         "partners.csv", None, "extra-label", "column 3 has no name"),
+    Case("unnamed-column-with-values", file_level(add_column("events.csv", "", "x")),
+         "events.csv", None, "extra-label", "column 20 has no name"),
+    Case("trailing-comma-on-every-line", file_level(trailing_comma("themes.csv")),
+         "themes.csv", None, "extra-label", "column 7 has no name"),
+    Case("trailing-comma-on-the-header", file_level(trailing_comma("partners.csv", True)),
+         "partners.csv", None, "extra-label",
+         "column 3 has no name (a blank header cell, or a comma at the end of the header)"),
+    Case("trailing-comma-on-the-header-rows",
+         both(trailing_comma("partners.csv", True), cell("partners.csv", "TLS", "name", "East")),
+         "partners.csv", None, "missing-cell", "(column 3 has no name)"),
+    Case("blank-header-names-position", rename_column("partners.csv", "name", ""),
+         "partners.csv", "name", "blank-label",
+         "blank label: column 2 has no name (the schema expects 'name')"),
     # 5. resource paths out of the data folder: refused on datapackage.json, nothing read
     Case("path-to-parent-folder", set_resource("themes", "path", "../themes.csv"),
          "datapackage.json", None, "resource",

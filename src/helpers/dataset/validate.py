@@ -239,6 +239,13 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> 
     elif error.type == "constraint-error":
         message = f"breaks the schema's {error.note}"
         value = None if "required" in error.note else value
+    elif error.type in ("extra-label", "blank-label") and not getattr(error, "label", None):
+        message = f"column {error.field_number} has no name"  # a blank header cell
+        if column:
+            message = f"{error.title.lower()}: {message} (the schema expects {column!r})"
+        else:
+            message += " (a blank header cell, or a comma at the end of the header)"
+        value = None
     elif error.type in ("missing-label", "extra-label", "blank-label", "duplicate-label"):
         column = getattr(error, "label", None) or column
         message = error.title.lower()
@@ -246,6 +253,8 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> 
     elif error.type in ("extra-cell", "missing-cell", "blank-row"):
         value = None if error.type == "missing-cell" else value
         message = f"{error.title.lower()}: the row does not have one value per column"
+        if error.type != "blank-row" and not column:
+            message += f" (column {error.field_number} has no name)"
     elif error.type == "codebook-rule" or not error.note:
         message = error.note or error.message
     else:
