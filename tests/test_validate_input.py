@@ -133,6 +133,7 @@ DEFAULTS = "dialect/encoding must be the defaults: comma, UTF-8"
 OUTSIDE = "is not a file inside the data folder"
 DIGITS = "not a whole number written with the digits 0-9"
 CONTROL = "control character"
+RULE = "codebook-rule"
 
 # fmt: off
 CASES = [
@@ -191,6 +192,21 @@ CASES = [
     Case("blank-header-names-position", rename_column("partners.csv", "name", ""),
          "partners.csv", "name", "blank-label",
          "blank label: column 2 has no name (the schema expects 'name')"),
+    # 8. a weekday-only date statement coded as an exact day that was not inferred
+    Case("weekday-coded-as-stated-day",
+         both(cell("events.csv", "E006", "date_as_stated", "Tuesday"),
+              cell("events.csv", "E006", "date_inferred", "false")),
+         "events.csv", "date_inferred", RULE,
+         "date_as_stated 'Tuesday' names only a weekday: the exact day was inferred, so "
+         "date_inferred must be true (with a reason)", "false"),
+    Case("on-weekday-coded-as-stated-day",
+         both(cell("agreements.csv", "A005", "date_as_stated", "on Monday"),
+              cell("agreements.csv", "A005", "date_inferred", "false")),
+         "agreements.csv", "date_inferred", RULE, "'on Monday' names only a weekday", "false"),
+    Case("weekday-night-coded-as-stated-day",
+         both(cell("events.csv", "E010", "date_as_stated", "saturday  night"),
+              cell("events.csv", "E010", "date_inferred", "false")),
+         "events.csv", "date_inferred", RULE, "names only a weekday", "false"),
     # 5. resource paths out of the data folder: refused on datapackage.json, nothing read
     Case("path-to-parent-folder", set_resource("themes", "path", "../themes.csv"),
          "datapackage.json", None, "resource",
@@ -423,3 +439,26 @@ def test_typed_read_names_row_and_column_of_a_cell_it_cannot_convert(
         ("sources.csv", line, column, value, "type-error")
     ], _listing(problems)
     assert problems[0].message.startswith("cannot be read as date")
+
+
+@pytest.mark.parametrize(
+    ("stated", "precision", "inferred"),
+    [
+        ("Tuesday", "day", "true"),  # inferred, as the rule asks
+        ("Tuesday", "year", "false"),  # not coded as an exact day
+        ("Tuesday, March 4", "day", "false"),  # the day is stated
+        ("March 4", "day", "false"),
+    ],
+)
+def test_weekday_rule_accepts(stated: str, precision: str, inferred: str, tmp_path: Path) -> None:
+    date = {"day": "2023-03-04", "year": "2023"}[precision]
+    data, _ = make_variant(
+        tmp_path,
+        both(
+            cell("events.csv", "E006", "date_as_stated", stated),
+            cell("events.csv", "E006", "start_date", date),
+            cell("events.csv", "E006", "date_precision", precision),
+            cell("events.csv", "E006", "date_inferred", inferred),
+        ),
+    )
+    assert validate_dataset(data) == []
