@@ -222,6 +222,9 @@ CASES = [
          "datapackage.json", None, "resource", OUTSIDE, "file:///etc/passwd"),
     Case("remote-path", set_resource("events", "path", "https://example.org/events.csv"),
          "datapackage.json", None, "resource", OUTSIDE, "https://example.org/events.csv"),
+    Case("path-is-a-folder", lambda data: (data / "themes.csv").unlink() or
+         (data / "themes.csv").mkdir(),  # fmt: skip
+         "themes.csv", None, "missing-file", "is not a file"),
     Case("symlink-outside", symlink_outside("themes.csv"),
          "datapackage.json", None, "resource",
          "resource 'themes': path 'themes.csv' " + OUTSIDE + " (it is a link to", "themes.csv"),
@@ -462,3 +465,23 @@ def test_weekday_rule_accepts(stated: str, precision: str, inferred: str, tmp_pa
         ),
     )
     assert validate_dataset(data) == []
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(resave("events.csv", ";"), id="semicolon"),
+        pytest.param(reencode("events.csv", "E006", "summary", "Café", "cp1252"), id="cp1252"),
+        pytest.param(cell("events.csv", "E003", "paragraph", "١٢"), id="arabic-indic-digits"),
+        pytest.param(add_column("events.csv", "", ""), id="unnamed-column"),
+        pytest.param(set_resource("themes", "path", "../x.csv"), id="path-outside"),
+        pytest.param(set_resource("themes", "dialect", {"delimiter": ";"}), id="dialect"),
+        pytest.param(set_resource("themes", "encoding", "cp1252"), id="encoding"),
+        pytest.param(cell("events.csv", "E003", "summary", "a\x00b"), id="nul"),
+    ],
+)
+def test_cli_lists_the_problem_without_a_traceback(mutate: Mutation, tmp_path: Path) -> None:
+    data, _ = make_variant(tmp_path, mutate)
+    result = _cli(str(data), "--seeds", str(SEEDS), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "INVALID" in result.stderr, result.stderr

@@ -22,6 +22,7 @@ from helpers.dataset.schema import Table
 SEPARATORS = (";", "\t", "|")
 # C0 control characters, except tab, line feed and carriage return
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_BYTES = re.compile(CONTROL.pattern.encode())  # in UTF-8 these bytes are these characters
 NOT_UTF8 = "the file must be saved as UTF-8"
 EXCERPT = 30  # characters of a long cell shown either side of the damage
 
@@ -29,7 +30,10 @@ EXCERPT = 30  # characters of a long cell shown either side of the damage
 def damage_problems(path: Path, table: Table) -> list[Problem]:
     """Problems of the file's bytes and text; a separator, encoding or open-quote problem is
     the only one reported (nothing else in the file can be read reliably)."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [Problem(path.name, None, None, None, "source-error", f"cannot be read: {exc}")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -38,11 +42,11 @@ def damage_problems(path: Path, table: Table) -> list[Problem]:
     if separator:
         message = f"fields are separated by {separator!r} — save as comma-separated"
         return [Problem(path.name, 1, None, None, "delimiter", message)]
-    if text.count('"') % 2:
+    if data.count(b'"') % 2:
         problems = _open_quote_problems(path, text)
         if problems:
             return problems
-    return _control_problems(path, text) if CONTROL.search(text) else []
+    return _control_problems(path, text) if CONTROL_BYTES.search(data) else []
 
 
 def _records(text: str) -> list[list[str]]:

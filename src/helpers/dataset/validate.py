@@ -154,6 +154,8 @@ def table_problems(data_dir: Path, schema: Schema, name: str) -> list[Problem]:
     path = data_dir / schema.tables[name].path
     if not path.exists():
         return [Problem(path.name, None, None, None, "missing-file", "file does not exist")]
+    if not path.is_file():
+        return [Problem(path.name, None, None, None, "missing-file", "is not a file")]
     if path.stat().st_size == 0:
         return [Problem(path.name, None, None, None, "source-error", "file is empty")]
     table = schema.tables[name]
