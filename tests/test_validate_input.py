@@ -30,6 +30,7 @@ from test_validate_corpus import (
     descriptor,
     make_variant,
     rename_column,
+    write_bytes,
 )
 
 from helpers.dataset.read import CellErrors, read_table
@@ -149,6 +150,9 @@ CASES = [
     Case("cp1252", file_level(reencode("events.csv", "E006", "place_as_stated", "Café – Hanoi",
                                        "cp1252")),
          "events.csv", None, "encoding-error", "can't decode byte 0xe9 on line 7, character"),
+    Case("utf-16", file_level(write_bytes("themes.csv", lambda b: b.decode().encode("utf-16"))),
+         "themes.csv", None, "encoding-error",
+         "can't decode byte 0xff on line 1, character 1 (the file is UTF-16"),
     # 7. control characters in a cell: refused where they are, shown escaped
     Case("nul-in-cell", cell("events.csv", "E003", "summary", "Talks\x00 in Beijing"),
          "events.csv", "summary", "control-character", "'\\x00' (U+0000)",

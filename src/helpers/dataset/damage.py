@@ -85,6 +85,8 @@ def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError) -> Probl
         guess = f" ({byte.decode('cp1252')!r} in Windows-1252, as many spreadsheets save)"
     except UnicodeDecodeError:
         guess = ""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        guess = " (the file is UTF-16, as 'Unicode text' is saved)"
     message = f"can't decode byte 0x{byte.hex()} on line {line}, character {character}{guess}"
     records = _records(data.decode("utf-8", "surrogateescape"))
     for record in records:
