@@ -26,6 +26,7 @@ from test_validate_corpus import (
     _read,
     _resource,
     add_column,
+    append,
     cell,
     descriptor,
     make_variant,
@@ -489,3 +490,9 @@ def test_cli_lists_the_problem_without_a_traceback(mutate: Mutation, tmp_path: P
     result = _cli(str(data), "--seeds", str(SEEDS), cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "INVALID" in result.stderr, result.stderr
+
+
+def test_extra_cell_is_not_called_an_unnamed_column(tmp_path: Path) -> None:
+    data, _ = make_variant(tmp_path, append("partners.csv", ["FRA", "France", "x"]))
+    problems = [p for p in validate_dataset(data) if p.rule == "extra-cell"]
+    assert problems and all("has no name" not in p.message for p in problems), _listing(problems)

@@ -255,7 +255,7 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> 
     elif error.type in ("extra-cell", "missing-cell", "blank-row"):
         value = None if error.type == "missing-cell" else value
         message = f"{error.title.lower()}: the row does not have one value per column"
-        if error.type != "blank-row" and not column:
+        if error.type == "missing-cell" and not column:
             message += f" (column {error.field_number} has no name)"
     elif error.type == "codebook-rule" or not error.note:
         message = error.note or error.message
