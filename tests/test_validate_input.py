@@ -80,10 +80,9 @@ def trailing_comma(file: str, header_only: bool = False) -> Mutation:
 
     def mutate(data: Path) -> int:
         path = data / file
-        lines = path.read_text(encoding="utf-8").split("\n")
-        lines = [line + "," if line and (i == 0 or not header_only) else line for i, line in
-                 enumerate(lines)]  # fmt: skip
-        path.write_text("\n".join(lines), encoding="utf-8")
+        header, *rest = path.read_text(encoding="utf-8").split("\n")
+        rest = rest if header_only else [line + "," if line else line for line in rest]
+        path.write_text("\n".join([header + ",", *rest]), encoding="utf-8")
         return 1
 
     return mutate
@@ -115,6 +114,16 @@ def open_quote(file: str, key: str, column: str) -> Mutation:
 
 def set_resource(table: str, key: str, value: Any) -> Mutation:
     return descriptor(lambda d: _resource(d, table).__setitem__(key, value))
+
+
+def folder_instead(file: str) -> Mutation:
+    """Replace a table by a folder of the same name."""
+
+    def mutate(data: Path) -> None:
+        (data / file).unlink()
+        (data / file).mkdir()
+
+    return mutate
 
 
 def symlink_outside(file: str) -> Mutation:
@@ -227,8 +236,7 @@ CASES = [
          "datapackage.json", None, "resource", OUTSIDE, "file:///etc/passwd"),
     Case("remote-path", set_resource("events", "path", "https://example.org/events.csv"),
          "datapackage.json", None, "resource", OUTSIDE, "https://example.org/events.csv"),
-    Case("path-is-a-folder", lambda data: (data / "themes.csv").unlink() or
-         (data / "themes.csv").mkdir(),  # fmt: skip
+    Case("path-is-a-folder", folder_instead("themes.csv"),
          "themes.csv", None, "missing-file", "is not a file"),
     Case("symlink-outside", symlink_outside("themes.csv"),
          "datapackage.json", None, "resource",
