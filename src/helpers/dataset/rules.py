@@ -7,6 +7,7 @@ columns form a date is declared once, in ``helpers.dataset.dates.DATE_GROUPS``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from frictionless import Check, Row, errors
@@ -30,6 +31,18 @@ SIDE_PAIRS: dict[str, tuple[str, str, str]] = {
 }
 
 
+WEEKDAY_ONLY = re.compile(
+    r"(?:on |last |this |next )?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"(?: (?:morning|afternoon|evening|night))?[.,;]?",
+    re.IGNORECASE,
+)
+
+
+def weekday_only(stated: object) -> bool:
+    """A date statement that is a weekday and nothing more ("Tuesday", "on Monday night")."""
+    return isinstance(stated, str) and bool(WEEKDAY_ONLY.fullmatch(" ".join(stated.split())))
+
+
 def describe_date_rules(group: DateGroup) -> list[str]:
     """The rules of one date group, in words (used for the codebook)."""
     rules = [
@@ -39,6 +52,9 @@ def describe_date_rules(group: DateGroup) -> list[str]:
         f"`{group.inferred}` = true needs `{group.reason}`.",
         f"`{group.as_stated}` given but `{group.start}` empty needs `{group.reason}` "
         "(why the date could not be recorded).",
+        f'`{group.as_stated}` that is only a weekday ("Tuesday", "on Monday") with '
+        f"`{group.precision}` = day needs `{group.inferred}` = true: the exact day was inferred "
+        f"(from the date line), and `{group.reason}` says how.",
     ]
     if group.end:
         rules += [
@@ -87,6 +103,14 @@ class DateRules(Check):
             yield error(row, g.end, f"{g.end} {end!r} is before {g.start} {start!r}")
         if row[g.inferred] is True and not row[g.reason]:
             yield error(row, g.reason, f"{g.inferred} is true but no reason is given")
+        stated = row[g.as_stated]
+        if precision == "day" and row[g.inferred] is False and weekday_only(stated):
+            yield error(
+                row,
+                g.inferred,
+                f"{g.as_stated} {stated!r} names only a weekday: the exact day was inferred, "
+                f"so {g.inferred} must be true (with a reason)",
+            )
         if start is None and row[g.as_stated] and not row[g.reason]:
             yield error(
                 row,
@@ -137,6 +161,8 @@ class VoiceRules(Check):
 
 def error(row: Row, column: str, note: str) -> RuleError:
     value = row[column]
+    if isinstance(value, bool):  # as the file spells it
+        value = "true" if value else "false"
     return RuleError(
         note=note,
         cells=[str(c) if c is not None else "" for c in row.cells],

@@ -8,14 +8,17 @@ import hashlib
 import json
 import re
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from frictionless import Checklist, Package, Resource
 
+from helpers.dataset.damage import damage_problems
 from helpers.dataset.lines import line_of_record, line_of_row, record_starts
-from helpers.dataset.read import read_table
+from helpers.dataset.problem import Problem
+from helpers.dataset.read import CellErrors, read_table
+from helpers.dataset.resources import resource_problems
 from helpers.dataset.rules import checks_for
 from helpers.dataset.schema import Schema
 from helpers.dataset.vocabulary import CAMBODIA, PARTNER, TERMS, VISIT
@@ -35,35 +38,16 @@ FILE_LEVEL_ERRORS = {
     "duplicate-label",
     "incorrect-label",
     "blank-header",
+    "delimiter",
+    "open-quote",
 }
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the data: where it is and which rule it breaks.
-
-    ``row`` is the line number in the CSV file (the header is line 1).
-    """
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f", row {self.row}" if self.row else "")
-        where += f", column {self.column!r}" if self.column else ""
-        value = f", value {self.value!r}" if self.value is not None else ""
-        return f"{where}{value}: {self.message} [{self.rule}]"
 
 
 def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) -> list[Problem]:
     """All problems of a data directory (empty list when it is valid). Writes nothing."""
     data_dir = Path(data_dir)
     schema = Schema.of(data_dir)
-    problems = layout_problems(schema)
+    problems = resource_problems(schema, data_dir) + layout_problems(schema)
     if problems:
         return problems
     broken: set[str] = set()
@@ -73,6 +57,8 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
             broken.add(name)
         problems += found
     problems += foreign_key_problems(data_dir, broken)
+    # the checks above number records; those below name lines of the file (line_of_row)
+    problems = _on_physical_lines(problems, data_dir)
     if seeds_dir is not None and "sources" not in broken:
         problems += checksum_problems(data_dir, schema, Path(seeds_dir))
     if not problems:  # typed checks need tables that passed every check above
@@ -81,7 +67,6 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
             problems += cross_table_problems(tables, schema, data_dir)
             if seeds_dir is not None:
                 problems += paragraph_problems(tables, schema, data_dir, Path(seeds_dir))
-    problems = _on_physical_lines(problems, data_dir)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
 
 
@@ -169,12 +154,17 @@ def table_problems(data_dir: Path, schema: Schema, name: str) -> list[Problem]:
     path = data_dir / schema.tables[name].path
     if not path.exists():
         return [Problem(path.name, None, None, None, "missing-file", "file does not exist")]
+    if not path.is_file():
+        return [Problem(path.name, None, None, None, "missing-file", "is not a file")]
     if path.stat().st_size == 0:
         return [Problem(path.name, None, None, None, "source-error", "file is empty")]
+    table = schema.tables[name]
+    damage = damage_problems(path, table)
+    if any(p.rule in FILE_LEVEL_ERRORS for p in damage):
+        return damage
     resource = _standalone_resource(data_dir, schema, name)
     report = resource.validate(checklist=Checklist(checks=checks_for(name)))
-    table = schema.tables[name]
-    return [
+    return damage + [
         _problem(path.name, e, table.primary_key, table.fields)
         for task in report.tasks
         for e in task.errors
@@ -207,6 +197,19 @@ def _read_typed(data_dir: Path, schema: Schema) -> tuple[dict[str, pd.DataFrame]
     for name, table in schema.tables.items():
         try:
             tables[name] = read_table(data_dir, table)
+        except CellErrors as exc:
+            path = data_dir / table.path
+            problems += [
+                Problem(
+                    table.path,
+                    None if row is None else line_of_row(path, row),
+                    column,
+                    value,
+                    "type-error",
+                    message,
+                )
+                for row, column, value, message in exc.cells
+            ]
         except (ValueError, TypeError, OverflowError, pd.errors.ParserError) as exc:
             problems.append(
                 Problem(
@@ -238,6 +241,13 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> 
     elif error.type == "constraint-error":
         message = f"breaks the schema's {error.note}"
         value = None if "required" in error.note else value
+    elif error.type in ("extra-label", "blank-label") and not getattr(error, "label", None):
+        message = f"column {error.field_number} has no name"  # a blank header cell
+        if column:
+            message = f"{error.title.lower()}: {message} (the schema expects {column!r})"
+        else:
+            message += " (a blank header cell, or a comma at the end of the header)"
+        value = None
     elif error.type in ("missing-label", "extra-label", "blank-label", "duplicate-label"):
         column = getattr(error, "label", None) or column
         message = error.title.lower()
@@ -245,6 +255,8 @@ def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> 
     elif error.type in ("extra-cell", "missing-cell", "blank-row"):
         value = None if error.type == "missing-cell" else value
         message = f"{error.title.lower()}: the row does not have one value per column"
+        if error.type == "missing-cell" and not column:
+            message += f" (column {error.field_number} has no name)"
     elif error.type == "codebook-rule" or not error.note:
         message = error.note or error.message
     else:
