@@ -17,7 +17,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     study = Study.at(args.data_dir)
     seeds = args.seeds or (study.articles if study and any(study.articles.glob("*")) else None)
     problems = [str(p) for p in validate_dataset(data_dir, seeds)]
-    problems += [stale] if (stale := stale_codebook(data_dir)) else []
+    if not problems and (stale := stale_codebook(data_dir)):  # it reads the checked tables
+        problems.append(stale)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
