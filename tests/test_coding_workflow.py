@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from filetools import digest
+from filetools import SEEDS, digest, needs_seeds
 
 from helpers.coding.register import register_source
-from helpers.coding.reliability import compare, nominal_alpha, perturb
+from helpers.coding.reliability import compare, nominal_alpha
+from helpers.coding.simulation import perturb
 from helpers.dataset.lines import line_of_row
 from helpers.dataset.validate import validate_dataset
 from helpers.errors import DataError
@@ -89,7 +91,7 @@ def test_perturbed_coding_lists_every_change(tmp_path) -> None:
     changes = perturb(DATA, tmp_path / "b", seed=3, rate=0.3)
     assert changes and validate_dataset(tmp_path / "b") == []
     result = compare(DATA, tmp_path / "b")
-    units = {(row.unit, row.variable.split(":")[0]) for row in result.disagreements.itertuples()}
+    units = {(row.unit.split(" / ")[0], row.variable) for row in result.disagreements.itertuples()}
     for change in changes:
         unit = change.split(":")[0]
         assert any(u == unit for u, _ in units), change
@@ -97,10 +99,14 @@ def test_perturbed_coding_lists_every_change(tmp_path) -> None:
     assert result.disagreements.row_a.notna().all()
 
 
-def test_agreement_refuses_different_sources(data_copy, article) -> None:
+def test_agreement_compares_the_sources_both_registered(data_copy, article) -> None:
     register_source(article, data_copy, data_copy.parent / "coding")
-    with pytest.raises(DataError, match="code different sources"):
-        compare(DATA, data_copy)
+    result = compare(data_copy, DATA)
+    assert "S005" not in result.sources and len(result.sources) == 5
+    with pytest.raises(DataError, match=r"sources \['S005'\]: not registered"):
+        compare(data_copy, DATA, ["S005"])
+    with pytest.raises(DataError, match=r"sources \['S999'\]: not in"):
+        compare(data_copy, DATA, ["S999"])
 
 
 def test_agreement_command(tmp_path, data_copy) -> None:
@@ -133,8 +139,12 @@ def test_disagreements_point_at_the_right_lines(tmp_path) -> None:
         frame = pd.read_csv(tmp_path / "b" / f"{name}.csv", dtype=str, keep_default_na=False)
         frame[frame.event_id != "E004"].to_csv(tmp_path / "b" / f"{name}.csv", index=False)
     result = compare(DATA, tmp_path / "b").disagreements
-    theme = result[result.variable == "theme:information_sharing"].iloc[0]
-    assert (theme.table, theme.unit, theme.row_a) == ("event_themes.csv", "E002", line_in_a)
+    theme = result[result.variable == "event_theme:information_sharing"].iloc[0]
+    assert (theme.table, theme.unit, theme.row_a) == (
+        "event_themes.csv",
+        "E002 / information_sharing",
+        line_in_a,
+    )
     assert pd.isna(theme.row_b)
     missing = result[result.unit == "E004"]
     assert len(missing) == 1 and missing.iloc[0].value_b == "(unit missing)"
@@ -173,3 +183,83 @@ def test_agreement_command_refuses_codings_without_a_common_unit(tmp_path, data_
     )
     assert run.returncode != 0
     assert "share no unit" in run.stderr and "Krippendorff" not in run.stdout
+
+
+def _edit_csv(path: Path, edit) -> None:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(frame)
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def test_every_coded_variable_is_compared(tmp_path) -> None:
+    """Voice and raiser of a theme link, a participant's side and presence, an agreement's
+    themes: a difference in any of them is a disagreement with its lines in both codings."""
+    coder_b = Path(shutil.copytree(DATA, tmp_path / "b"))
+
+    def links(frame):
+        frame.loc[0, "raised_by"] = "partner" if frame.loc[0, "raised_by"] != "partner" else "both"
+
+    def people(frame):
+        frame.drop(index=frame.index[-1], inplace=True)
+
+    def agreement_links(frame):
+        frame.drop(index=frame.index[0], inplace=True)
+
+    _edit_csv(coder_b / "event_themes.csv", links)
+    _edit_csv(coder_b / "participants.csv", people)
+    _edit_csv(coder_b / "agreement_themes.csv", agreement_links)
+    assert validate_dataset(coder_b) == []
+    found = compare(DATA, coder_b).disagreements
+    variables = set(found.variable)
+    assert "event_theme_raised_by" in variables
+    assert "participant" in variables
+    assert any(v.startswith("agreement_theme:") for v in variables)
+    for row in found.itertuples():
+        assert not (pd.isna(row.row_a) and pd.isna(row.row_b)), row
+
+
+def test_named_sources_only_and_a_warning_for_too_few_units(tmp_path) -> None:
+    coder_b = Path(shutil.copytree(DATA, tmp_path / "b"))
+
+    def retype(frame):
+        frame.loc[frame.event_id == "E001", "event_type"] = "talks"
+
+    _edit_csv(coder_b / "events.csv", retype)
+    only_s004 = compare(DATA, coder_b, ["S004"])
+    assert only_s004.sources == ("S004",)
+    units = only_s004.alphas.set_index("variable").units
+    assert units["event_type"] == 1 and units["agreement_kind"] == 1  # S004: one of each
+    assert only_s004.disagreements.empty  # E001 (S000) is not compared
+    assert any("too unstable" in w for w in only_s004.warnings)
+    everything = compare(DATA, coder_b)
+    assert "E001" in set(everything.disagreements.unit)
+
+
+def test_agreement_command_explains_alpha(tmp_path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(DATA), "--sources", "S002"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Sources compared: S002" in run.stdout
+    assert "How to read alpha" in run.stdout and "NaN means alpha is undefined" in run.stdout
+    assert "too unstable" in run.stderr
+
+
+@needs_seeds
+def test_the_second_coding_is_valid_and_compared(project_scope) -> None:
+    from helpers.coding.reliability import second_coding
+
+    coder_b = DATA / "coder_b"
+    assert validate_dataset(coder_b, SEEDS) == []
+    main = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    second = json.loads((coder_b / "datapackage.json").read_text(encoding="utf-8"))
+    assert second["resources"] == main["resources"]  # the same declaration, not a variant
+    for table in ("sources", "partners", "bodies", "persons", "themes"):
+        assert (coder_b / f"{table}.csv").read_bytes() == (DATA / f"{table}.csv").read_bytes()
+    result = second_coding(project_scope)
+    assert result is not None and result.sources == tuple(
+        sorted(project_scope.tables["sources"].source_id.astype(str))
+    )
+    assert (result.alphas.units > 0).all()

@@ -281,11 +281,11 @@ def test_continuity_axis_ends_with_the_data(project_scope) -> None:
 def test_alpha_chart_names_variables_and_says_the_coder_is_simulated(project_scope) -> None:
     import matplotlib.pyplot as plt
 
-    from helpers.coding import reliability
+    from helpers.coding import simulation
     from helpers.figures import intercoder_reliability
 
-    _, result = reliability.simulated_second_coder(project_scope, seed=1, rate=0.3)
-    fig = intercoder_reliability.alpha_by_variable(result.alphas, note=reliability.SIMULATED)
+    _, result = simulation.simulated_second_coder(project_scope, seed=1, rate=0.3)
+    fig = intercoder_reliability.alpha_by_variable(result.alphas, note=simulation.SIMULATED)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels and not any(":" in t and " " not in t for t in labels)
     assert "Theme: " + project_scope.tables["themes"].label.iloc[0] in labels or any(

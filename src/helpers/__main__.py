@@ -83,25 +83,23 @@ def cmd_new_source(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from helpers.coding.reliability import compare
+    from helpers.coding.reliability import compare, report
+    from helpers.coding.study import data_folder
     from helpers.dataset.validate import validate_dataset
 
-    for folder in (args.dir_a, args.dir_b):
+    folders = [data_folder(args.dir_a), data_folder(args.dir_b)]
+    for folder in folders:
         problems = validate_dataset(folder)
         if problems:
             for problem in problems:
                 print(problem, file=sys.stderr)
             print(f"{folder}: INVALID, fix it before comparing", file=sys.stderr)
             return 1
-    result = compare(args.dir_a, args.dir_b)
-    with pd.option_context("display.width", 120, "display.max_rows", None):
-        print("Krippendorff's alpha (nominal) per variable:")
-        print(result.alphas.to_string(index=False))
-        print(f"\nDisagreements to reconcile ({len(result.disagreements)}):")
-        if len(result.disagreements):
-            print(result.disagreements.to_string(index=False))
+    sources = [s for part in args.sources or [] for s in part.split(",") if s] or None
+    result = compare(*folders, sources, all_units=args.all_units)
+    print(report(result))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -137,8 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", help="folder for templates (default: coding/ beside DATA)")
     p.set_defaults(func=cmd_new_source)
     p = sub.add_parser("agreement", help="intercoder reliability of two codings")
-    p.add_argument("dir_a")
-    p.add_argument("dir_b")
+    p.add_argument("dir_a", help="coding A: a study or data folder")
+    p.add_argument("dir_b", help="coding B: a study or data folder")
+    p.add_argument(
+        "--sources",
+        nargs="+",
+        help="compare only these sources (ids of coding A; matched in B by checksum)",
+    )
+    p.add_argument(
+        "--all-units",
+        action="store_true",
+        help="also units only one coder coded (as missing values), not only those both coded",
+    )
     p.set_defaults(func=cmd_agreement)
     return parser
 

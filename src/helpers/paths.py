@@ -13,6 +13,7 @@ PARAMETERS_FILE = PROJECT_NOTEBOOKS / "report.yml"
 SCRATCH = PROJECT_ROOT / "build" / "scratch"  # untracked: a notebook run by hand writes here
 DESCRIPTOR_NAME = "datapackage.json"
 CODEBOOK_NAME = "CODEBOOK.md"
+SECOND_CODING_NAME = "coder_b"  # a data folder's second, independent coding, if it has one
 
 
 def figure_folder(figure_dir: str | Path | None, notebook: str) -> Path:

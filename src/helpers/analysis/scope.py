@@ -39,6 +39,16 @@ class Scope:
     tables: dict[str, pd.DataFrame]
     all_partners: tuple[str, ...]  # every partner of the dataset, whatever the scope
 
+    def parameters(self) -> dict:
+        """The parameters that cut another data folder to the same scope (``resolve``)."""
+        return {
+            "partners": list(self.partners) if self.partners != self.all_partners else ALL,
+            "year_from": self.year_from,
+            "year_to": self.year_to,
+            "theme_kind": self.theme_kinds[0] if len(self.theme_kinds) == 1 else ALL,
+            "include_observers": self.include_observers,
+        }
+
     def years(self) -> tuple[int, ...]:
         """Every year from the first to the last dated occasion or agreement in scope (empty
         years included), for year axes that show the whole span."""

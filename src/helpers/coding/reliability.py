@@ -1,17 +1,21 @@
-"""Intercoder reliability: Krippendorff's alpha per variable between two codings of the same
-sources, and the list of disagreements that the coders have to reconcile.
+"""Intercoder reliability: Krippendorff's alpha per coded variable between two codings of the
+same sources, with every disagreement the coders have to reconcile, and what the numbers mean.
 
-Units are matched by their keys (``event_id``, ``agreement_id``): the two coders first agree on
-the units (which events and agreements a source reports), then code them independently. A unit
-that only one coder has counts as a missing value for the other.
+The coders first agree on the units (which events and agreements a source reports, with their
+ids), then code everything else independently. By default only the units both coded are
+compared, and only the sources both registered (matched by checksum); ``sources`` narrows the
+comparison to the named ones, so that coder B may code only the new article.
+
+Variables: each field of an event and of an agreement; whether each theme is raised at an event
+or about an agreement; the voice and the raiser of each theme link both coded; which persons
+took part in each event, and their side and title.
 """
 
 from __future__ import annotations
 
-import random
-import shutil
-import tempfile
+import textwrap
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,84 +23,69 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.scope import ALL, Scope, resolve
-from helpers.dataset.dates import coarsen
+from helpers.analysis.scope import Scope, resolve
 from helpers.dataset.lines import line_of_row
 from helpers.dataset.schema import Schema
 from helpers.errors import DataError
+from helpers.paths import DESCRIPTOR_NAME, SECOND_CODING_NAME
 
-# variable name -> (table, key column, value column); themes are added per theme present
-CATEGORICAL = {
-    "event_type": ("events", "event_id", "event_type"),
-    "date_precision": ("events", "event_id", "date_precision"),
-    "mode": ("events", "event_id", "mode"),
-    "visiting_side": ("events", "event_id", "visiting_side"),
-    "agreement_kind": ("agreements", "agreement_id", "kind"),
-    "agreement_status": ("agreements", "agreement_id", "status"),
-}
 ABSENT = "(none)"  # a unit coded, but the variable left empty
-LABELS = {
-    "event_type": "Event type",
-    "date_precision": "Date precision",
-    "mode": "Mode (in person, virtual)",
-    "visiting_side": "Visiting side",
-    "agreement_kind": "Agreement kind",
-    "agreement_status": "Agreement status",
-}
 TENTATIVE, RELIABLE = 0.667, 0.8  # Krippendorff's customary thresholds for alpha
-SIMULATED = "Simulated second coder (a seeded perturbation of this dataset, not a real coder)"
+MIN_UNITS = 10  # fewer units coded by both than this: alpha is too unstable to judge
+SECOND_CODER = "Coder B: an independent second coding of the same sources"
+
+# (table, key columns, value column, label) of each field compared unit by unit
+FIELDS = (
+    ("events", ("event_id",), "event_type", "Event type"),
+    ("events", ("event_id",), "parent_event_id", "Visit the event belongs to"),
+    ("events", ("event_id",), "start_date", "Date (start)"),
+    ("events", ("event_id",), "end_date", "Date (end)"),
+    ("events", ("event_id",), "date_precision", "Date precision"),
+    ("events", ("event_id",), "date_inferred", "Date inferred"),
+    ("events", ("event_id",), "mode", "Mode (in person, virtual)"),
+    ("events", ("event_id",), "visiting_side", "Visiting side"),
+    ("events", ("event_id",), "hosting_side", "Hosting side"),
+    ("agreements", ("agreement_id",), "kind", "Agreement kind"),
+    ("agreements", ("agreement_id",), "status", "Agreement status"),
+    ("agreements", ("agreement_id",), "date", "Agreement date"),
+    ("agreements", ("agreement_id",), "date_precision", "Agreement date precision"),
+)
+LINKS = {  # theme links: table, the unit's key column, label of the unit
+    "event": ("event_themes", "event_id", "event"),
+    "agreement": ("agreement_themes", "agreement_id", "agreement"),
+}
+
+READING = f"""\
+How to read alpha. Krippendorff's alpha (nominal) measures how far two codings agree beyond
+what chance would give: 1 means the coders agree on every unit, 0 that they agree no more
+than chance, and below 0 that they disagree systematically. Customary reading (Krippendorff
+2004): {RELIABLE:g} or more reliable; {TENTATIVE:g} to {RELIABLE:g} tentative, for provisional
+conclusions only; below {TENTATIVE:g} not reliable. NaN means alpha is undefined: both coders
+gave every unit the same single value, so agreement cannot be told apart from chance (read the
+disagreements column instead). "units" counts the units coded by both; with fewer than
+{MIN_UNITS} alpha moves a great deal with a single disagreement and says little."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One coded variable: each coder's value per unit, and where the values are written."""
+
+    name: str
+    label: str
+    table: str  # the CSV file holding the values
+    key: tuple[str, ...]  # the columns of that file that name a unit
+    a: pd.Series
+    b: pd.Series
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Alpha per variable and every disagreement, for two codings."""
+    """Alpha per variable, every disagreement, the sources compared and the warnings."""
 
     alphas: pd.DataFrame
     disagreements: pd.DataFrame
-
-
-def _unit_values(tables: dict[str, pd.DataFrame], table: str, key: str, column: str) -> pd.Series:
-    frame = tables[table]
-    values = frame[column].astype("string").fillna(ABSENT)
-    return pd.Series(values.to_numpy(), index=frame[key].astype(str), name=column)
-
-
-def _units(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
-    """Every unit of a coding: (table, key) of its events and agreements."""
-    events = {("events", str(e)) for e in tables["events"].event_id}
-    return events | {("agreements", str(a)) for a in tables["agreements"].agreement_id}
-
-
-def _theme_presence(tables: dict[str, pd.DataFrame], theme: str) -> pd.Series:
-    events = tables["events"].event_id.astype(str)
-    links = tables["event_themes"]
-    raised = set(links[links.theme_id == theme].event_id.astype(str))
-    return pd.Series(["yes" if e in raised else "no" for e in events], index=events.to_numpy())
-
-
-def _rows(scope: Scope, table: str, key: str) -> dict[str, int]:
-    """Line in the coding's CSV file of each unit in scope, for pointing the coders at it."""
-    return _lines(scope, table, [key], set(scope.tables[table][key].astype(str)))
-
-
-def _link_rows(scope: Scope, theme: str) -> dict[str, int]:
-    """Line in event_themes.csv of the first link of each event in scope to ``theme``."""
-    lines = _lines(scope, "event_themes", ["theme_id", "event_id"], None)
-    events = set(scope.tables["events"].event_id.astype(str))
-    return {e: line for (t, e), line in lines.items() if t == theme and e in events}
-
-
-def _lines(scope: Scope, table: str, key: list[str], wanted: set | None) -> dict:
-    """First line of the file of each value of ``key`` (one column: the value; several: a
-    tuple), read from the file itself: the scope's tables are cut and renumbered."""
-    path = scope.data_dir / Schema.of(scope.data_dir).table(table).path
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=key)[key]
-    found: dict = {}
-    for i, values in enumerate(zip(*(raw[c] for c in key), strict=True)):
-        unit = values[0] if len(key) == 1 else values
-        if (wanted is None or unit in wanted) and unit not in found:
-            found[unit] = line_of_row(path, i)
-    return found
+    sources: tuple[str, ...]
+    warnings: tuple[str, ...]
 
 
 def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
@@ -115,151 +104,353 @@ def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
         return float("nan")
 
 
-def compare(dir_a: Path | str, dir_b: Path | str) -> Comparison:
-    """Compare two valid codings of the same sources, as wholes (both are validated first)."""
-    return compare_scopes(resolve(dir_a), resolve(dir_b))
+def compare(
+    dir_a: Path | str,
+    dir_b: Path | str,
+    sources: Iterable[str] | None = None,
+    *,
+    all_units: bool = False,
+) -> Comparison:
+    """Compare two valid codings (both are validated first); see ``compare_scopes``."""
+    return compare_scopes(resolve(dir_a), resolve(dir_b), sources, all_units=all_units)
 
 
-def compare_scopes(scope_a: Scope, scope_b: Scope) -> Comparison:
-    """Compare two codings of the same sources, each cut to its scope."""
+def compare_scopes(
+    scope_a: Scope,
+    scope_b: Scope,
+    sources: Iterable[str] | None = None,
+    *,
+    all_units: bool = False,
+) -> Comparison:
+    """Compare two codings, each cut to its scope, on the sources both registered (or the
+    ``sources`` named, by coding A's ids), on the units both coded (``all_units``: also the
+    units only one coded, as missing values for the other)."""
     a, b = scope_a.tables, scope_b.tables
-    dir_a, dir_b = scope_a.data_dir, scope_b.data_dir
-    sources_a = set(zip(a["sources"].file_name, a["sources"].sha256, strict=True))
-    sources_b = set(zip(b["sources"].file_name, b["sources"].sha256, strict=True))
-    if sources_a != sources_b:
-        only = sorted(f for f, _ in sources_a ^ sources_b)
-        raise DataError(f"{dir_a} and {dir_b} code different sources (differing: {only})")
+    compared, b_ids = _common_sources(scope_a, scope_b, sources)
+    a = _restricted(a, compared, {s: s for s in compared})
+    b = _restricted(b, compared, b_ids)
     units_a, units_b = _units(a), _units(b)
     if not units_a & units_b:
         raise DataError(
-            f"{dir_a} and {dir_b} share no unit (no event_id or agreement_id in both), so no "
-            "alpha can be computed: the coders first agree on the units, then code them"
+            f"{scope_a.data_dir} and {scope_b.data_dir} share no unit (no event_id or "
+            f"agreement_id in both) for the sources {sorted(compared)}, so no alpha can be "
+            "computed: the coders first agree on the units, then code them"
         )
-    variables = {name: (spec, None) for name, spec in CATEGORICAL.items()}
-    themes = sorted(
-        set(a["event_themes"].theme_id.astype(str)) | set(b["event_themes"].theme_id.astype(str))
-    )
-    for theme in themes:
-        variables[f"theme:{theme}"] = (("events", "event_id", None), theme)
-    themes_a = a["themes"]
-    theme_labels = dict(zip(themes_a.theme_id.astype(str), themes_a.label.astype(str), strict=True))
-    alpha_rows, disagreements = [], []
-    # a unit that only one coder has is listed once, not once per variable
-    for table, key in (("events", "event_id"), ("agreements", "agreement_id")):
-        rows_a, rows_b = _rows(scope_a, table, key), _rows(scope_b, table, key)
-        for unit in sorted(set(rows_a) ^ set(rows_b)):
-            disagreements.append(
-                {
-                    "variable": "unit",
-                    "table": f"{table}.csv",
-                    "unit": unit,
-                    "value_a": "present" if unit in rows_a else "(unit missing)",
-                    "value_b": "present" if unit in rows_b else "(unit missing)",
-                    "row_a": rows_a.get(unit),
-                    "row_b": rows_b.get(unit),
-                }
-            )
-    for name, ((table, key, column), theme) in variables.items():
-        if theme is None:
-            va, vb = _unit_values(a, table, key, column), _unit_values(b, table, key, column)
-            rows_a, rows_b = _rows(scope_a, table, key), _rows(scope_b, table, key)
-        else:
-            va, vb = _theme_presence(a, theme), _theme_presence(b, theme)
-            rows_a, rows_b = _link_rows(scope_a, theme), _link_rows(scope_b, theme)
-        units = sorted(set(va.index) | set(vb.index))
-        both = [u for u in units if u in va.index and u in vb.index]
-        differing = [u for u in both if va[u] != vb[u]]
+    if not all_units:
+        keep = units_a & units_b
+        a, b = _only_units(a, keep), _only_units(b, keep)
+    variables = list(_variables(a, b))
+    alpha_rows, disagreements = [], _unit_differences(scope_a, scope_b, units_a, units_b)
+    lines_a, lines_b = _LineFinder(scope_a), _LineFinder(scope_b)
+    for var in variables:
+        both = sorted(set(var.a.index) & set(var.b.index))
+        differing = [u for u in both if var.a[u] != var.b[u]]
         alpha_rows.append(
             {
-                "variable": name,
-                "label": LABELS.get(name) or f"Theme: {theme_labels.get(theme, theme)}",
-                "alpha": round(nominal_alpha(va, vb), 3),
-                "units": len(units),
-                "coded_by_both": len(both),
+                "variable": var.name,
+                "label": var.label,
+                "alpha": round(nominal_alpha(var.a, var.b), 3),
+                "units": len(both),
                 "disagreements": len(differing),
             }
         )
         for unit in differing:
             disagreements.append(
                 {
-                    "variable": name,
-                    "table": f"{table}.csv" if theme is None else "event_themes.csv",
-                    "unit": unit,
-                    "value_a": va[unit],
-                    "value_b": vb[unit],
-                    "row_a": rows_a.get(unit),
-                    "row_b": rows_b.get(unit),
+                    "variable": var.name,
+                    "table": f"{var.table}.csv",
+                    "unit": _unit_text(unit),
+                    "value_a": var.a[unit],
+                    "value_b": var.b[unit],
+                    "row_a": lines_a.line(var, unit, var.a[unit]),
+                    "row_b": lines_b.line(var, unit, var.b[unit]),
                 }
             )
-    alphas = pd.DataFrame(alpha_rows)
+    alphas = pd.DataFrame(
+        alpha_rows, columns=["variable", "label", "alpha", "units", "disagreements"]
+    )
     columns = ["variable", "table", "unit", "value_a", "value_b", "row_a", "row_b"]
     found = pd.DataFrame(disagreements, columns=columns)
     for column in ("row_a", "row_b"):
         found[column] = found[column].astype("Int64")
-    return Comparison(alphas, found)
+    return Comparison(alphas, found, tuple(sorted(compared)), tuple(_warnings(alphas)))
 
 
-def perturb(
-    source: Path | str, target: Path | str, seed: int = 20261122, rate: float = 0.2
-) -> list[str]:
-    """Write to ``target`` a copy of a coding with documented, seeded changes, as a worked
-    example of a second coder. Returns what was changed, one line per change.
-
-    With probability ``rate`` per unit: an event's type is replaced by another type of the
-    vocabulary; an event's date precision is coarsened (day -> month -> year, with the date cut
-    to match); an event-theme link is dropped; an agreement's status is replaced by another.
-    """
-    source, target = Path(source), Path(target)
-    if target.exists():
-        raise DataError(f"{target} exists already; perturb writes only to a new directory")
-    rng = random.Random(seed)
-    shutil.copytree(source, target)
-    tables = {
-        name: pd.read_csv(target / f"{name}.csv", dtype=str, keep_default_na=False)
-        for name in ("events", "event_themes", "agreements")
-    }
-    schema = Schema.of(target)
-    changes = []
-    events = tables["events"]
-    types = schema.enum("events", "event_type")
-    parents = set(events.parent_event_id)  # a visit with meetings keeps its type
-    for i, ev in events.iterrows():
-        if ev.event_id not in parents and rng.random() < rate:
-            new = rng.choice([t for t in types if t != ev.event_type])
-            events.loc[i, "event_type"] = new
-            changes.append(f"{ev.event_id}: event_type {ev.event_type} -> {new}")
-        coarser = coarsen(ev.start_date, ev.date_precision)
-        if coarser is not None and ev.end_date == "" and rng.random() < rate:
-            date, precision = coarser
-            events.loc[i, ["date_precision", "start_date"]] = [precision, date]
-            changes.append(f"{ev.event_id}: date_precision {ev.date_precision} -> {precision}")
-    links = tables["event_themes"]
-    keep = [rng.random() >= rate for _ in range(len(links))]
-    for _, link in links[[not k for k in keep]].iterrows():
-        changes.append(f"{link.event_id}: theme {link.theme_id} ({link.voice}) dropped")
-    tables["event_themes"] = links[keep]
-    agreements = tables["agreements"]
-    statuses = schema.enum("agreements", "status")
-    for i, ag in agreements.iterrows():
-        if rng.random() < rate:
-            new = rng.choice([s for s in statuses if s != ag.status])
-            agreements.loc[i, "status"] = new
-            changes.append(f"{ag.agreement_id}: status {ag.status} -> {new}")
-    for name, frame in tables.items():
-        frame.to_csv(target / f"{name}.csv", index=False, lineterminator="\n")
-    return changes
+def second_coding(scope: Scope) -> Comparison | None:
+    """The scope's data compared with its second, independent coding (the data folder's
+    ``coder_b/``, cut to the same scope), or None when the data folder has none."""
+    folder = scope.data_dir / SECOND_CODING_NAME
+    if not (folder / DESCRIPTOR_NAME).is_file():
+        return None
+    return compare_scopes(scope, resolve(folder, **scope.parameters()))
 
 
-def simulated_second_coder(scope: Scope, seed: int, rate: float) -> tuple[list[str], Comparison]:
-    """The worked example of notebook 06: a perturbed copy of the scope's data directory (see
-    ``perturb``), cut to the same scope, compared with the original. The copy is removed
-    whatever happens; returns the changes made and the comparison."""
-    with tempfile.TemporaryDirectory(prefix="second-coder-") as workdir:
-        copy = Path(workdir) / "coder_b"
-        changes = perturb(scope.data_dir, copy, seed=seed, rate=rate)
-        partners = list(scope.partners) if scope.partners != scope.all_partners else ALL
-        kinds = scope.theme_kinds[0] if len(scope.theme_kinds) == 1 else ALL
-        coder_b = resolve(
-            copy, partners, scope.year_from, scope.year_to, kinds, scope.include_observers
+def _common_sources(
+    scope_a: Scope, scope_b: Scope, wanted: Iterable[str] | None
+) -> tuple[set[str], dict[str, str]]:
+    """The sources to compare (coding A's ids) and, for each, coding B's id: matched by the
+    article's checksum, so that the coders may have numbered them differently."""
+    by_hash_b = dict(
+        zip(
+            scope_b.tables["sources"].sha256.astype(str),
+            scope_b.tables["sources"].source_id.astype(str),
+            strict=True,
         )
-        return changes, compare_scopes(scope, coder_b)
+    )
+    a_sources = scope_a.tables["sources"]
+    ids_a = dict(zip(a_sources.source_id.astype(str), a_sources.sha256.astype(str), strict=True))
+    if wanted is not None:
+        wanted = [str(s) for s in wanted]
+        unknown = [s for s in wanted if s not in ids_a]
+        missing = [s for s in wanted if s in ids_a and ids_a[s] not in by_hash_b]
+        if unknown or missing:
+            raise DataError(
+                f"sources {unknown + missing}: "
+                + (f"not in {scope_a.data_dir}/sources.csv " if unknown else "")
+                + (f"not registered (same file checksum) in {scope_b.data_dir}" if missing else "")
+            )
+        chosen = set(wanted)
+    else:
+        chosen = {s for s, sha in ids_a.items() if sha in by_hash_b}
+    if not chosen:
+        raise DataError(f"{scope_a.data_dir} and {scope_b.data_dir} register no common source")
+    return chosen, {by_hash_b[ids_a[s]]: s for s in chosen}
+
+
+def _restricted(
+    tables: dict[str, pd.DataFrame], sources: set[str], ids: dict[str, str]
+) -> dict[str, pd.DataFrame]:
+    """The events and agreements of the sources compared (source ids in coding A's numbering),
+    and the rows that hang on them, with keys as text."""
+    out = {}
+    for table, key in (("events", "event_id"), ("agreements", "agreement_id")):
+        frame = tables[table].astype({key: "string", "source_id": "string"})
+        frame["source_id"] = frame.source_id.map(ids)
+        out[table] = frame[frame.source_id.isin(sources)].reset_index(drop=True)
+    for table, key, parent in (
+        ("participants", "event_id", "events"),
+        ("event_themes", "event_id", "events"),
+        ("agreement_themes", "agreement_id", "agreements"),
+    ):
+        frame = tables[table].astype({key: "string"})
+        keys = set(out[parent][key].dropna())
+        out[table] = frame[frame[key].isin(keys)].reset_index(drop=True)
+    out["themes"] = tables["themes"]
+    return out
+
+
+def _units(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
+    """Every unit of a coding: (table, key) of its events and agreements."""
+    events = {("events", str(e)) for e in tables["events"].event_id}
+    return events | {("agreements", str(a)) for a in tables["agreements"].agreement_id}
+
+
+def _only_units(tables: dict[str, pd.DataFrame], keep: set[tuple[str, str]]) -> dict:
+    out = dict(tables)
+    for table, key, parent in (
+        ("events", "event_id", "events"),
+        ("agreements", "agreement_id", "agreements"),
+        ("participants", "event_id", "events"),
+        ("event_themes", "event_id", "events"),
+        ("agreement_themes", "agreement_id", "agreements"),
+    ):
+        frame = tables[table]
+        mask = np.array([(parent, str(k)) in keep for k in frame[key]], dtype=bool)
+        out[table] = frame[mask].reset_index(drop=True)
+    return out
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """Values as the coders wrote them, an empty cell as ``(none)``."""
+    return values.astype("string").fillna(ABSENT).to_numpy()
+
+
+def _field(tables: dict, table: str, key: tuple[str, ...], column: str) -> pd.Series:
+    frame = tables[table]
+    (column_key,) = key
+    return pd.Series(_text(frame[column]), index=frame[column_key].astype(str), dtype=object)
+
+
+def _variables(a: dict, b: dict) -> Iterable[Variable]:
+    """Every variable the two codings can be compared on (see the module's docstring)."""
+    for table, key, column, label in FIELDS:
+        yield Variable(
+            column if table == "events" else f"agreement_{column}",
+            label,
+            table,
+            key,
+            _field(a, table, key, column),
+            _field(b, table, key, column),
+        )
+    labels = dict(zip(a["themes"].theme_id.astype(str), a["themes"].label.astype(str), strict=True))
+    for kind, (table, key, unit) in LINKS.items():
+        parent = "events" if kind == "event" else "agreements"
+        themes = sorted(set(a[table].theme_id.astype(str)) | set(b[table].theme_id.astype(str)))
+        for theme in themes:
+            yield Variable(
+                f"{kind}_theme:{theme}",
+                f"Theme: {labels.get(theme, theme)}" + ("" if kind == "event" else " (agreement)"),
+                table,
+                (key, "theme_id"),
+                _presence(a, parent, table, key, theme),
+                _presence(b, parent, table, key, theme),
+            )
+        for column, label in (("voice", "Voice of a theme"), ("raised_by", "Who raised a theme")):
+            yield Variable(
+                f"{kind}_theme_{column}",
+                f"{label} ({unit})",
+                table,
+                (key, "theme_id"),
+                _joined(a[table], [key, "theme_id"], column),
+                _joined(b[table], [key, "theme_id"], column),
+            )
+    yield Variable(
+        "participant",
+        "Who took part",
+        "participants",
+        ("event_id", "person_id"),
+        _attendance(a, b, a),
+        _attendance(a, b, b),
+    )
+    for column, label in (
+        ("side", "Participant's side"),
+        ("title_as_stated", "Participant's title"),
+    ):
+        yield Variable(
+            f"participant_{column}",
+            label,
+            "participants",
+            ("event_id", "person_id"),
+            _joined(a["participants"], ["event_id", "person_id"], column),
+            _joined(b["participants"], ["event_id", "person_id"], column),
+        )
+
+
+def _presence(tables: dict, parent: str, table: str, key: str, theme: str) -> pd.Series:
+    """Per unit of ``parent``: whether the coding links ``theme`` to it (any voice)."""
+    units = tables[parent][key].astype(str)
+    links = tables[table]
+    raised = set(links[links.theme_id.astype(str) == theme][key].astype(str))
+    values = ["yes" if u in raised else "no" for u in units]
+    return pd.Series(values, index=[(u, theme) for u in units], dtype=object)
+
+
+def _joined(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series:
+    """Per combination of ``key`` in ``frame``: its values of ``column``, sorted and joined."""
+    if frame.empty:
+        return pd.Series(dtype=object)
+    text = frame.assign(_v=_text(frame[column]))
+    grouped = text.groupby([text[k].astype(str) for k in key], sort=True)._v
+    return grouped.agg(lambda v: " + ".join(sorted(set(v)))).astype(object)
+
+
+def _attendance(a: dict, b: dict, coding: dict) -> pd.Series:
+    """Per event coded and person named by either coding at it: whether ``coding`` lists the
+    person as a participant of the event."""
+    events = set(coding["events"].event_id.astype(str))
+    pairs = sorted(
+        {
+            (str(e), str(p))
+            for t in (a, b)
+            for e, p in zip(t["participants"].event_id, t["participants"].person_id, strict=True)
+        }
+    )
+    listed = set(
+        zip(
+            coding["participants"].event_id.astype(str),
+            coding["participants"].person_id.astype(str),
+            strict=True,
+        )
+    )
+    return pd.Series(
+        ["yes" if pair in listed else "no" for pair in pairs if pair[0] in events],
+        index=[pair for pair in pairs if pair[0] in events],
+        dtype=object,
+    )
+
+
+def _unit_differences(scope_a: Scope, scope_b: Scope, units_a: set, units_b: set) -> list[dict]:
+    """A unit only one coder has is listed once, not once per variable."""
+    found = []
+    lines_a, lines_b = _LineFinder(scope_a), _LineFinder(scope_b)
+    for table, unit in sorted(units_a ^ units_b):
+        key = ("event_id",) if table == "events" else ("agreement_id",)
+        var = Variable("unit", "", table, key, pd.Series(dtype=object), pd.Series(dtype=object))
+        found.append(
+            {
+                "variable": "unit",
+                "table": f"{table}.csv",
+                "unit": unit,
+                "value_a": "present" if (table, unit) in units_a else "(unit missing)",
+                "value_b": "present" if (table, unit) in units_b else "(unit missing)",
+                "row_a": lines_a.line(var, unit, "present"),
+                "row_b": lines_b.line(var, unit, "present"),
+            }
+        )
+    return found
+
+
+def _unit_text(unit) -> str:
+    return " / ".join(unit) if isinstance(unit, tuple) else str(unit)
+
+
+class _LineFinder:
+    """The line of a coding's CSV file where a unit's value is written (the file itself is
+    read: the scope's tables are cut and renumbered)."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.schema = Schema.of(scope.data_dir)
+        self.cache: dict[tuple, dict] = {}
+
+    def line(self, var: Variable, unit, value: str) -> int | None:
+        if value in ("no", "(unit missing)"):  # nothing is written for this unit
+            return None
+        return self._find(var.table, var.key, unit)
+
+    def _find(self, table: str, key: tuple[str, ...], unit) -> int | None:
+        unit = unit if isinstance(unit, tuple) else (unit,)
+        unit = unit[: len(key)]
+        if (table, key) not in self.cache:
+            path = self.scope.data_dir / self.schema.table(table).path
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(key))
+            lines: dict = {}
+            for i, values in enumerate(zip(*(raw[c] for c in key), strict=True)):
+                lines.setdefault(tuple(values), line_of_row(path, i))
+            self.cache[table, key] = lines
+        return self.cache[table, key].get(tuple(unit))
+
+
+def _warnings(alphas: pd.DataFrame) -> list[str]:
+    few = alphas[alphas.units < MIN_UNITS]
+    found = []
+    if len(few):
+        found.append(
+            f"{len(few)} of {len(alphas)} variables rest on fewer than {MIN_UNITS} units coded "
+            f"by both (as few as {int(few.units.min())}): their alpha is too unstable to judge; "
+            "code more sources twice before drawing conclusions."
+        )
+    undefined = alphas.alpha.isna().sum()
+    if undefined:
+        found.append(f"{undefined} variable(s) have an undefined alpha (NaN): see 'How to read'.")
+    return found
+
+
+def report(comparison: Comparison) -> str:
+    """The comparison as the ``agreement`` command prints it: what was compared, alpha per
+    variable, how to read it, the warnings and every disagreement to reconcile."""
+    with pd.option_context("display.width", 120, "display.max_rows", None):
+        parts = [
+            f"Sources compared: {', '.join(comparison.sources)}",
+            "",
+            "Krippendorff's alpha (nominal) per variable:",
+            comparison.alphas.to_string(index=False),
+            "",
+            textwrap.fill(" ".join(READING.split()), 96),
+        ]
+        if comparison.warnings:
+            parts += ["", *(f"Warning: {w}" for w in comparison.warnings)]
+        parts += ["", f"Disagreements to reconcile ({len(comparison.disagreements)}):"]
+        if len(comparison.disagreements):
+            parts.append(comparison.disagreements.to_string(index=False))
+    return "\n".join(parts)

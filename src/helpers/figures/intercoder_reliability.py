@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from helpers.coding.reliability import RELIABLE, TENTATIVE
+from helpers.coding.reliability import RELIABLE, SECOND_CODER, TENTATIVE
 from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO
 
 
@@ -49,3 +49,8 @@ def alpha_by_variable(alphas: pd.DataFrame, note: str = "") -> plt.Figure:
     )
     fig.tight_layout()
     return fig
+
+
+def alpha_second_coder(alphas: pd.DataFrame) -> plt.Figure:
+    """``alpha_by_variable`` for the data folder's own second coding, saying which it is."""
+    return alpha_by_variable(alphas, note=SECOND_CODER)
