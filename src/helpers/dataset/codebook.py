@@ -12,6 +12,7 @@ from helpers.dataset.dates import DATE_GROUPS
 from helpers.dataset.read import read_table
 from helpers.dataset.rules import describe_date_rules
 from helpers.dataset.schema import Schema
+from helpers.dataset.vocabulary import TERMS
 from helpers.errors import DataError
 from helpers.paths import CODEBOOK_NAME
 
@@ -85,10 +86,20 @@ def theme_table(data_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def terms_table() -> str:
+    """Markdown list of the vocabulary values the code gives a meaning to (they may not be
+    removed from a study's schema)."""
+    lines = ["| column | value | used for |", "|---|---|---|"]
+    for term in TERMS:
+        lines.append(f"| `{term.table}.{term.column}` | `{term}` | {_cell(term.meaning)} |")
+    return "\n".join(lines)
+
+
 def generated_section(data_dir: Path) -> str:
     schema = Schema.of(data_dir)
     return (
         f"{BEGIN}\n\n## Theme vocabulary\n\n{theme_table(data_dir)}\n\n"
+        f"## Values the code relies on\n\n{terms_table()}\n\n"
         f"## Variables\n\n{variable_tables(schema)}\n{END}"
     )
 

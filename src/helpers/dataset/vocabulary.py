@@ -16,18 +16,21 @@ class Term:
     table: str
     column: str
     value: str
+    meaning: str = ""
 
     def __str__(self) -> str:
         return self.value
 
 
-VISIT = Term("events", "event_type", "visit")  # a visit holds the meetings during it
-VIRTUAL = Term("events", "mode", "virtual")  # a virtual meeting has no visiting or hosting side
-CAMBODIA = Term("participants", "side", "cambodia")  # a person serving Cambodia
-PARTNER = Term("participants", "side", "partner")  # a person serving the event's partner
-OFFICIAL = Term("event_themes", "voice", "official")  # what the governments said
-OBSERVER = Term("event_themes", "voice", "observer")  # outside commentary
-OBSERVER_RAISER = Term("event_themes", "raised_by", "observer")  # goes with the observer voice
+VISIT = Term("events", "event_type", "visit", "a visit holds the meetings held during it")
+VIRTUAL = Term("events", "mode", "virtual", "a virtual meeting has no visiting or hosting side")
+CAMBODIA = Term("participants", "side", "cambodia", "a person serving Cambodia")
+PARTNER = Term("participants", "side", "partner", "a person serving the event's partner")
+OFFICIAL = Term("event_themes", "voice", "official", "what the governments said")
+OBSERVER = Term("event_themes", "voice", "observer", "outside commentary (left out on request)")
+OBSERVER_RAISER = Term(
+    "event_themes", "raised_by", "observer", "goes with the observer voice, and only with it"
+)
 
 TERMS = (VISIT, VIRTUAL, CAMBODIA, PARTNER, OFFICIAL, OBSERVER, OBSERVER_RAISER)
 
