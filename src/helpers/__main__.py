@@ -9,13 +9,12 @@ from helpers.errors import DataError, ParameterError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from helpers.coding.study import Study, data_folder
+    from helpers.coding.study import data_folder
     from helpers.dataset.codebook import stale_codebook
     from helpers.dataset.validate import validate_dataset
 
     data_dir = data_folder(args.data_dir)
-    study = Study.at(args.data_dir)
-    seeds = args.seeds or (study.articles if study and any(study.articles.glob("*")) else None)
+    seeds = args.seeds
     problems = [str(p) for p in validate_dataset(data_dir, seeds)]
     if not problems and (stale := stale_codebook(data_dir)):  # it reads the checked tables
         problems.append(stale)
@@ -82,6 +81,24 @@ def cmd_new_source(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from helpers.coding.merge import InvalidAddition, add_coded_rows
+    from helpers.coding.study import data_folder
+
+    data_dir = data_folder(args.data_dir)
+    try:
+        added = add_coded_rows(data_dir, args.templates)
+    except InvalidAddition as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{data_dir}: nothing added, {len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
+    for table, rows in added.items():
+        print(f"added {rows} row(s) to {data_dir / (table + '.csv')}")
+    print(f"{data_dir}: valid; codebook brought up to date")
+    return 0
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
     from helpers.coding.reliability import compare, report
     from helpers.coding.study import data_folder
@@ -134,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data", help="data directory (default: data)")
     p.add_argument("--templates", help="folder for templates (default: coding/ beside DATA)")
     p.set_defaults(func=cmd_new_source)
+    p = sub.add_parser("add", help="add filled coding templates to the tables, all or nothing")
+    p.add_argument("data_dir", help="a study folder, or a folder holding datapackage.json")
+    p.add_argument("templates", help="the folder of filled templates (e.g. STUDY/coding/S005)")
+    p.set_defaults(func=cmd_add)
     p = sub.add_parser("agreement", help="intercoder reliability of two codings")
     p.add_argument("dir_a", help="coding A: a study or data folder")
     p.add_argument("dir_b", help="coding B: a study or data folder")
