@@ -1,0 +1,126 @@
+"""Outputs that lose nothing and publish nothing by accident: the report writes and removes only
+what it owns, refuses dangerous output folders, locks its folder, registrations do not race,
+temporary files do not outlive their run, the site publishes only the data package, figure
+tables are safe to open in a spreadsheet, and the validator reads only the seeds folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import files
+from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+# --- item 5: temporary files ------------------------------------------------------------------
+
+
+def test_fsync_each_temporary_before_replace_and_the_folder_after(tmp_path, monkeypatch) -> None:
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(("replace", str(src)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    targets = [tmp_path / "a.csv", tmp_path / "b.svg"]
+    write_all_atomic({t: (lambda tmp, t=t: tmp.write_text(t.name)) for t in targets})
+    replaced = [path for kind, path in events if kind == "replace"]
+    assert len(replaced) == 2
+    for tmp in replaced:
+        assert events.index(("fsync", tmp)) < events.index(("replace", tmp))
+    assert events[-1] == ("fsync", str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.svg"]
+
+
+def test_keyboard_interrupt_leaves_no_temporary(tmp_path) -> None:
+    def interrupted(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_all_atomic({tmp_path / "a.png": lambda tmp: tmp.write_text("a"),
+                          tmp_path / "b.png": interrupted})  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_leaves_no_temporary(tmp_path) -> None:
+    """A process terminated while writing removes its temporaries and still dies of SIGTERM."""
+    ready = tmp_path / "ready"
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from helpers.files import write_all_atomic
+
+        def slow(tmp):
+            tmp.write_text("half")
+            Path({str(ready)!r}).touch()
+            time.sleep(60)
+
+        write_all_atomic({{Path({str(tmp_path / "out")!r}) / "fig.png": slow}})
+        """
+    )
+    (tmp_path / "out").mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "writer did not start"
+        time.sleep(0.02)
+    assert [p.name for p in (tmp_path / "out").iterdir()][0].startswith(".fig.")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == -signal.SIGTERM
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_temporary_names_are_recognised(tmp_path) -> None:
+    for name in ("bars.csv", "bars.svg", "01_x.ipynb"):
+        target = tmp_path / name
+        stem, suffix = target.stem, target.suffix
+        fd, tmp = files.tempfile.mkstemp(dir=tmp_path, prefix=f".{stem}.", suffix=suffix)
+        os.close(fd)
+        assert files.TEMP_NAME.match(Path(tmp).name), tmp
+    for kept in ("bars.png", ".hidden", ".report.lock", ".report-manifest.json", "notes.txt"):
+        assert not files.TEMP_NAME.match(kept), kept
+
+
+def test_remove_leftovers_removes_only_temporaries(tmp_path) -> None:
+    for name in ("bars.png", ".bars.k2j4_x9q.png", ".01_x.abcdefgh.running.ipynb", "keep.txt"):
+        (tmp_path / name).write_text(name)
+    (tmp_path / ".site.a1b2c3d4.new").mkdir()
+    (tmp_path / ".site.a1b2c3d4.new" / "index.html").write_text("partial")
+    removed = remove_leftovers(tmp_path)
+    assert [p.name for p in removed] == [
+        ".01_x.abcdefgh.running.ipynb",
+        ".bars.k2j4_x9q.png",
+        ".site.a1b2c3d4.new",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bars.png", "keep.txt"]
+
+
+def test_lock_refuses_a_second_holder(tmp_path) -> None:
+    lock = tmp_path / ".lock"
+    with (
+        exclusive_lock(lock, wait=0, busy="held"),
+        pytest.raises(files.DataError, match="held"),
+        exclusive_lock(lock, wait=0.2, busy="held"),
+    ):
+        pass
+    with exclusive_lock(lock, wait=0, busy="held"):  # released after the first holder
+        pass
