@@ -5,7 +5,9 @@ tables are safe to open in a spreadsheet, and the validator reads only the seeds
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,9 +15,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers import files
+from helpers.dataset.read import read_table
+from helpers.dataset.schema import Schema
+from helpers.dataset.validate import paragraph_problems, validate_dataset
 from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +130,57 @@ def test_lock_refuses_a_second_holder(tmp_path) -> None:
         pass
     with exclusive_lock(lock, wait=0, busy="held"):  # released after the first holder
         pass
+
+
+# --- item 8: the validator reads only the seeds folder ------------------------------------------
+
+
+def _with_seeds(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the data with a seeds folder of articles whose checksums it records."""
+    data, seeds = tmp_path / "data", tmp_path / "seeds"
+    shutil.copytree(DATA, data)
+    seeds.mkdir()
+    sources = pd.read_csv(data / "sources.csv", dtype=str, keep_default_na=False)
+    for i, name in enumerate(sources.file_name):
+        content = "".join(f"Paragraph {n} of article {i}.\n" for n in range(400)).encode()
+        (seeds / name).write_bytes(content)
+        sources.loc[i, "sha256"] = hashlib.sha256(content).hexdigest()
+    sources.to_csv(data / "sources.csv", index=False, lineterminator="\n")
+    assert validate_dataset(data, seeds) == []
+    return data, seeds
+
+
+def _rename_source(data: Path, index: int, file_name: str) -> None:
+    sources = pd.read_csv(data / "sources.csv", dtype=str, keep_default_na=False)
+    sources.loc[index, "file_name"] = file_name
+    sources.to_csv(data / "sources.csv", index=False, lineterminator="\n")
+
+
+@pytest.mark.parametrize("kind", ["absolute", "parent", "symlink-out"])
+def test_validate_refuses_article_paths_outside_the_seeds_folder(tmp_path, kind) -> None:
+    data, seeds = _with_seeds(tmp_path)
+    first = pd.read_csv(data / "sources.csv", dtype=str).file_name[0]
+    outside = tmp_path / "outside.txt"  # same bytes as the article: only the path is wrong
+    outside.write_bytes((seeds / first).read_bytes())
+    name = {"absolute": str(outside), "parent": "../outside.txt", "symlink-out": "link.txt"}[kind]
+    if kind == "symlink-out":
+        (seeds / "link.txt").symlink_to(outside)
+    _rename_source(data, 0, name)
+    problems = validate_dataset(data, seeds)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("sources.csv", 2, "file_name", name, "source-file")
+    ]
+    assert "not a plain file name inside the seeds folder" in problems[0].message
+    assert str(seeds) in problems[0].message
+
+
+def test_paragraph_check_refuses_article_paths_outside_the_seeds_folder(tmp_path) -> None:
+    data, seeds = _with_seeds(tmp_path)
+    (tmp_path / "outside.txt").write_text("one paragraph only\n")
+    _rename_source(data, 1, "../outside.txt")
+    schema = Schema.of(data)
+    tables = {name: read_table(data, table) for name, table in schema.tables.items()}
+    problems = paragraph_problems(tables, schema, data, seeds)
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("sources.csv", 3, "file_name", "../outside.txt")
+    ]
