@@ -5,7 +5,9 @@ tables are safe to open in a spreadsheet, and the validator reads only the seeds
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -22,6 +24,7 @@ from helpers import files
 from helpers.dataset.read import read_table
 from helpers.dataset.schema import Schema
 from helpers.dataset.validate import paragraph_problems, validate_dataset
+from helpers.figures.style import save_figure
 from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,3 +187,48 @@ def test_paragraph_check_refuses_article_paths_outside_the_seeds_folder(tmp_path
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [
         ("sources.csv", 3, "file_name", "../outside.txt")
     ]
+
+
+# --- item 7: figure tables are safe to open in a spreadsheet ------------------------------------
+
+
+def _small_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [1, 2])
+    return fig
+
+
+def test_figure_table_neutralises_formula_cells(tmp_path) -> None:
+    cells = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "plain", "-3", "a=b", None]
+    table = pd.DataFrame(
+        {
+            "label": cells,
+            "kind": pd.Categorical(["=HYPERLINK(x)"] + ["ok"] * 9),
+            "n": [-5, -1, 0, 1, 2, 3, 4, 5, 6, 7],
+            "share": [-0.5] + [0.25] * 9,
+            "=total": range(10),
+        }
+    )
+    save_figure(_small_figure(), table, tmp_path, "t")
+    with open(tmp_path / "t.csv", encoding="utf-8", newline="") as handle:
+        text = handle.read()
+    rows = list(csv.reader(io.StringIO(text.replace("\r", "<CR>"))))
+    assert rows[0] == ["label", "kind", "n", "share", "'=total"]
+    assert [r[0] for r in rows[1:]] == [
+        "'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tx", "'<CR>x", "plain", "-3", "a=b", "",
+    ]  # fmt: skip
+    assert rows[1][1:4] == ["'=HYPERLINK(x)", "-5", "-0.5"]
+    assert [r[2] for r in rows[1:3]] == ["-5", "-1"]
+    assert '"\'\rx"' in text  # quoted: a carriage return does not start a row
+
+
+def test_figure_table_without_formula_cells_is_written_as_before(tmp_path) -> None:
+    table = pd.DataFrame({"partner_id": ["VNM", "CHN"], "year": ["2019", "2020"], "d": [-1, 2]})
+    save_figure(_small_figure(), table, tmp_path, "t")
+    expected = table.to_csv(index=False, lineterminator="\n")
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == expected
