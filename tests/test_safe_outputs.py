@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import shutil
 import signal
@@ -232,3 +233,79 @@ def test_figure_table_without_formula_cells_is_written_as_before(tmp_path) -> No
     save_figure(_small_figure(), table, tmp_path, "t")
     expected = table.to_csv(index=False, lineterminator="\n")
     assert (tmp_path / "t.csv").read_text(encoding="utf-8") == expected
+
+
+# --- item 4: registrations at the same moment ---------------------------------------------------
+
+REGISTER = """
+import json, sys, time
+from pathlib import Path
+from helpers.coding.register import register_source
+
+article, data, templates, ready, go = map(Path, sys.argv[1:])
+ready.touch()
+while not go.exists():
+    time.sleep(0.001)
+source_id, folder = register_source(article, data, templates)
+print(json.dumps([source_id, article.name]))
+"""
+
+
+def test_concurrent_registrations_take_distinct_ids(tmp_path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    go = tmp_path / "go"
+    procs = []
+    for n in range(4):
+        article = tmp_path / f"article_{n}.txt"
+        article.write_text(f"Headline {n}\n\nParagraph of article {n}.\n", encoding="utf-8")
+        ready = tmp_path / f"ready_{n}"
+        args = [article, data, tmp_path / "coding", ready, go]
+        procs.append(
+            (
+                ready,
+                subprocess.Popen(
+                    [sys.executable, "-c", REGISTER, *map(str, args)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+        )
+    deadline = time.monotonic() + 120
+    while not all(ready.exists() for ready, _ in procs):
+        assert time.monotonic() < deadline, "registrations did not start"
+        time.sleep(0.01)
+    go.touch()  # all four start at the same moment
+    results = []
+    for _, proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-2000:]
+        results.append(tuple(json.loads(out)))
+    ids = sorted(source_id for source_id, _ in results)
+    assert ids == ["S005", "S006", "S007", "S008"]
+    sources = pd.read_csv(data / "sources.csv", dtype=str, keep_default_na=False)
+    registered = dict(zip(sources.source_id, sources.file_name, strict=True))
+    for source_id, name in results:
+        assert registered[source_id] == name
+        assert (tmp_path / "coding" / source_id / "README.md").read_text().count(name) == 1
+    assert validate_dataset(data) == []
+
+
+def test_registration_refuses_when_the_lock_stays_held(tmp_path, monkeypatch) -> None:
+    from helpers.coding import register
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    article = tmp_path / "late.txt"
+    article.write_text("Headline\n\nParagraph.\n", encoding="utf-8")
+    before = (data / "sources.csv").read_bytes()
+    monkeypatch.setattr(register, "LOCK_WAIT", 0.3)
+    with (
+        exclusive_lock(data / ".lock", wait=0, busy="held by the test"),
+        pytest.raises(files.DataError, match="another registration") as info,
+    ):
+        register.register_source(article, data, tmp_path / "coding")
+    assert str(data) in str(info.value)
+    assert (data / "sources.csv").read_bytes() == before
+    assert not (tmp_path / "coding").exists()
