@@ -25,8 +25,10 @@ from helpers import files
 from helpers.dataset.read import read_table
 from helpers.dataset.schema import Schema
 from helpers.dataset.validate import paragraph_problems, validate_dataset
+from helpers.errors import DataError
 from helpers.figures.style import save_figure
 from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic
+from helpers.publish.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -309,3 +311,99 @@ def test_registration_refuses_when_the_lock_stays_held(tmp_path, monkeypatch) ->
     assert str(data) in str(info.value)
     assert (data / "sources.csv").read_bytes() == before
     assert not (tmp_path / "coding").exists()
+
+
+# --- item 6: the site publishes the data package and regular figures only -----------------------
+
+PUBLISHED_DATA = sorted(
+    [r["path"] for r in json.loads((DATA / "datapackage.json").read_text())["resources"]]
+    + ["datapackage.json", "CODEBOOK.md", "LICENSE.md"]
+)
+
+
+def _site_inputs(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Copies of the executed notebooks, figures and data, to add traps to."""
+    notebooks, figures, data = tmp_path / "nb", tmp_path / "fig", tmp_path / "data"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    shutil.copytree(ROOT / "figures", figures)
+    shutil.copytree(DATA, data)
+    return notebooks, figures, data
+
+
+def _published(site: Path, folder: str) -> list[str]:
+    root = site / folder
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_site_publishes_only_the_declared_data_files(tmp_path) -> None:
+    notebooks, figures, data = _site_inputs(tmp_path)
+    (data / "private_notes.txt").write_text("interview with a source, do not publish")
+    (data / "system.csv").symlink_to("/etc/hostname")
+    (data / "archive").mkdir()
+    (data / "archive" / "old.csv").write_text("a,b\n")
+    index = build_site(notebooks, figures, data, tmp_path / "site")
+    assert _published(index.parent, "data") == PUBLISHED_DATA
+    for name in PUBLISHED_DATA:
+        assert (index.parent / "data" / name).read_bytes() == (DATA / name).read_bytes()
+    text = index.read_text(encoding="utf-8")
+    assert "private_notes" not in text and "system.csv" not in text
+
+
+@pytest.mark.parametrize("trap", ["symlinked-codebook", "symlinked-resource", "outside-resource"])
+def test_site_refuses_a_data_file_that_is_a_link_or_outside(tmp_path, trap) -> None:
+    notebooks, figures, data = _site_inputs(tmp_path)
+    secret = tmp_path / "secret.csv"
+    shutil.copyfile(data / "themes.csv", secret)
+    if trap == "symlinked-codebook":
+        (data / "CODEBOOK.md").unlink()
+        (data / "CODEBOOK.md").symlink_to(secret)
+        culprit, why = data / "CODEBOOK.md", "symbolic link"
+    elif trap == "symlinked-resource":
+        (data / "themes.csv").unlink()
+        (data / "themes.csv").symlink_to(secret)
+        culprit, why = data / "themes.csv", "symbolic link"
+    else:
+        descriptor = data / "datapackage.json"
+        text = descriptor.read_text(encoding="utf-8")
+        descriptor.write_text(text.replace('"themes.csv"', '"../secret.csv"'), encoding="utf-8")
+        culprit, why = data / "../secret.csv", "outside"
+    with pytest.raises(DataError, match=why) as info:
+        build_site(notebooks, figures, data, tmp_path / "site")
+    assert str(culprit) in str(info.value)
+    assert not (tmp_path / "site").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_site_skips_figures_that_are_not_regular_files(tmp_path, capsys) -> None:
+    notebooks, figures, data = _site_inputs(tmp_path)
+    (figures / "01_dataset_overview" / "leak.csv").symlink_to("/etc/hostname")
+    (figures / "01_dataset_overview" / "elsewhere").symlink_to(tmp_path / "nb")
+    index = build_site(notebooks, figures, data, tmp_path / "site")
+    published = _published(index.parent, "figures")
+    assert published and not [p for p in published if "leak" in p or "elsewhere" in p]
+    assert "leak.csv is a symbolic link" in capsys.readouterr().err
+
+
+def test_site_does_not_replace_a_folder_it_was_not_allowed_to(tmp_path) -> None:
+    notebooks, figures, data = _site_inputs(tmp_path)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "keep.txt").write_text("mine")
+    with pytest.raises(DataError, match="not written by this report") as info:
+        build_site(notebooks, figures, data, tmp_path / "site")
+    assert str(tmp_path / "site") in str(info.value)
+    assert (tmp_path / "site" / "keep.txt").read_text() == "mine"
+
+
+def test_site_staging_is_a_folder_of_its_own(tmp_path) -> None:
+    """Another run's staging folder (the old fixed name, or a unique one) is left alone."""
+    notebooks, figures, data = _site_inputs(tmp_path)
+    for name in (".site.new", ".site.othr_run.new"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.html").write_text("another run's page")
+    build_site(notebooks, figures, data, tmp_path / "site")
+    for name in (".site.new", ".site.othr_run.new"):
+        assert (tmp_path / name / "index.html").read_text() == "another run's page"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [
+        ".site.new",
+        ".site.othr_run.new",
+    ]
