@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from helpers.dataset.schema import Schema
 from helpers.dataset.validate import paragraph_problems, validate_dataset
 from helpers.errors import DataError
 from helpers.figures.style import save_figure
-from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic
+from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic, write_text_atomic
+from helpers.publish import runner
 from helpers.publish.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -407,3 +409,189 @@ def test_site_staging_is_a_folder_of_its_own(tmp_path) -> None:
         ".site.new",
         ".site.othr_run.new",
     ]
+
+
+# --- items 1, 2, 3 and 5: what the report writes, where, and alone --------------------------------
+
+
+class FakeJobs:
+    """Stands in for ``run_job``: writes the notebook's figure table(s) and its executed copy
+    (the stored one), as a real run does, without starting kernels."""
+
+    def __init__(self, figures: tuple[str, ...] = ("fig",)) -> None:
+        self.figures, self.ran = figures, []
+
+    def __call__(self, job, progress: bool) -> None:
+        self.ran.append(job.name)
+        figure_dir = (runner.PROJECT_NOTEBOOKS / job.parameters["figure_dir"]).resolve()
+        for name in self.figures:
+            write_text_atomic(figure_dir / f"{name}.csv", f"{job.name},{name}\n")
+        write_text_atomic(job.target, job.source.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fake_jobs(monkeypatch) -> FakeJobs:
+    fake = FakeJobs()
+    monkeypatch.setattr(runner, "run_job", fake)
+    return fake
+
+
+STEMS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+
+
+def test_report_refuses_to_replace_a_site_it_did_not_write(tmp_path, fake_jobs) -> None:
+    out = tmp_path / "out"
+    (out / "site").mkdir(parents=True)
+    (out / "site" / "keep.txt").write_text("my own site")
+    with pytest.raises(DataError, match="not replaced") as info:
+        runner.run_report(DATA, out)
+    assert str(out / "site") in str(info.value) and "keep.txt" in str(info.value)
+    assert (out / "site" / "keep.txt").read_text() == "my own site"
+    assert fake_jobs.ran == []  # refused before any notebook ran
+
+
+def test_report_publishes_only_the_notebooks_of_its_run(tmp_path, fake_jobs) -> None:
+    out = tmp_path / "out"
+    (out / "notebooks").mkdir(parents=True)
+    private = out / "notebooks" / "9_private.ipynb"
+    shutil.copyfile(ROOT / "notebooks" / f"{STEMS[0]}.ipynb", private)
+    report = runner.run_report(DATA, out)
+    site = report.site.parent
+    assert sorted(p.stem for p in (site / "notebooks").glob("*.html")) == STEMS
+    assert not list(site.rglob("9_private*"))
+    assert "9_private" not in report.site.read_text(encoding="utf-8")
+    assert private.read_bytes() == (ROOT / "notebooks" / f"{STEMS[0]}.ipynb").read_bytes()
+
+
+def test_report_manifest_lists_what_it_wrote_and_is_deterministic(tmp_path, fake_jobs) -> None:
+    out = tmp_path / "out"
+    runner.run_report(DATA, out)
+    text = (out / ".report-manifest.json").read_text(encoding="utf-8")
+    files_ = json.loads(text)["files"]
+    assert list(files_) == sorted(files_)
+    expected = {f"{s}/fig.csv" for s in STEMS} | {f"notebooks/{s}.ipynb" for s in STEMS}
+    expected |= {"site/index.html", "site/style.css"}
+    assert expected <= set(files_)
+    for key, checksum in files_.items():
+        assert hashlib.sha256((out / key).read_bytes()).hexdigest() == checksum, key
+    site_files = {str(p.relative_to(out)) for p in (out / "site").rglob("*") if p.is_file()}
+    assert {k for k in files_ if k.startswith("site/")} == site_files
+    runner.run_report(DATA, out)  # replaces its own site
+    assert (out / ".report-manifest.json").read_text(encoding="utf-8") == text
+
+
+def test_report_removes_only_what_it_wrote(tmp_path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setattr(runner, "run_job", FakeJobs(("fig", "old", "edited")))
+    runner.run_report(DATA, out)
+    first = out / STEMS[0]
+    (first / "mine.txt").write_text("my notes")
+    (first / "edited.csv").write_text("changed by hand")
+    monkeypatch.setattr(runner, "run_job", FakeJobs(("fig",)))
+    runner.run_report(DATA, out)
+    assert sorted(p.name for p in first.iterdir()) == ["edited.csv", "fig.csv", "mine.txt"]
+    assert (first / "edited.csv").read_text() == "changed by hand"
+    files_ = json.loads((out / ".report-manifest.json").read_text())["files"]
+    assert f"{STEMS[0]}/fig.csv" in files_
+    assert not [k for k in files_ if "old.csv" in k or "edited" in k or "mine" in k]
+    assert (out / "site" / "figures" / STEMS[0] / "fig.csv").is_file()
+    assert sorted(p.name for p in (out / "site" / "figures" / STEMS[0]).iterdir()) == ["fig.csv"]
+
+
+def test_report_refuses_to_overwrite_a_notebook_it_did_not_write(tmp_path, fake_jobs) -> None:
+    out = tmp_path / "out"
+    (out / "notebooks").mkdir(parents=True)
+    mine = out / "notebooks" / f"{STEMS[0]}.ipynb"
+    mine.write_text("{}")
+    with pytest.raises(DataError, match="not overwritten") as info:
+        runner.run_report(DATA, out)
+    assert str(mine) in str(info.value)
+    assert mine.read_text() == "{}" and fake_jobs.ran == []
+
+
+@pytest.mark.parametrize(
+    ("where", "why"),
+    [
+        (lambda: DATA, "inside the data folder"),
+        (lambda: DATA / "figures", "inside the data folder"),
+        (lambda: ROOT / "src", "inside the package source folder"),
+        (lambda: ROOT / "src" / "helpers" / "out", "inside the package"),
+        (lambda: ROOT / "notebooks", "inside the notebooks folder"),
+        (lambda: ROOT / "notebooks" / "out", "inside the notebooks folder"),
+        (lambda: ROOT, "the project folder"),
+        (lambda: ROOT.parent, "the project folder"),
+        (lambda: Path("/"), "the project folder"),
+    ],
+    ids=["data", "in-data", "src", "package", "notebooks", "in-notebooks", "root", "above", "fs"],
+)
+def test_report_refuses_dangerous_output_folders(where, why, monkeypatch) -> None:
+    def must_not_run(job, progress):
+        raise AssertionError(f"{job.name} ran")
+
+    monkeypatch.setattr(runner, "run_job", must_not_run)
+    out = where()
+    existed = out.exists()
+    with pytest.raises(DataError, match=why) as info:
+        runner.run_report(DATA, out)
+    assert str(out.resolve()) in str(info.value)
+    assert out.exists() == existed
+    assert not (out / ".report.lock").exists() or existed and (out / ".report.lock").exists()
+
+
+def test_report_into_the_project_figures_is_allowed() -> None:
+    from helpers.publish.outputs import check_out_dir
+
+    check_out_dir(ROOT / "figures", DATA)  # as `make report` does
+    check_out_dir(ROOT / "figures", ROOT / "data")
+
+
+def test_second_report_into_the_same_folder_refuses_at_once(tmp_path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    started, release = threading.Event(), threading.Event()
+    fake = FakeJobs()
+
+    def slow(job, progress) -> None:
+        started.set()
+        assert release.wait(60)
+        fake(job, progress)
+
+    monkeypatch.setattr(runner, "run_job", slow)
+    first: dict = {}
+    thread = threading.Thread(
+        target=lambda: first.setdefault("report", runner.run_report(DATA, out, jobs=1))
+    )
+    thread.start()
+    try:
+        assert started.wait(120)
+        t0 = time.monotonic()
+        with pytest.raises(DataError, match="another report is writing there") as info:
+            runner.run_report(DATA, out)
+        assert time.monotonic() - t0 < 5
+        assert str(out) in str(info.value)
+    finally:
+        release.set()
+        thread.join(120)
+    assert first["report"].site.is_file()  # the first one finished its site
+    assert sorted(p.stem for p in (out / "site" / "notebooks").glob("*.html")) == STEMS
+    assert [p.name for p in out.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_report_removes_what_a_killed_run_left(tmp_path, fake_jobs) -> None:
+    out = tmp_path / "out"
+    runner.run_report(DATA, out)
+    leftovers = [
+        out / STEMS[0] / ".fig.k2j4_x9q.png",
+        out / STEMS[1] / ".counts.abcdefgh.csv",
+        out / "notebooks" / f".{STEMS[0]}.abcdefgh.running.ipynb",
+        out / "notebooks" / f".{STEMS[0]}.a1b2c3d4.ipynb",
+        out / ".site.a1b2c3d4.new" / "index.html",
+        out / ".site.zzzz0000.old" / "index.html",
+    ]
+    kept = [out / STEMS[0] / ".keep", out / "notebooks" / "notes.abcdefgh.txt", out / ".mine"]
+    for path in leftovers + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    runner.run_report(DATA, out)
+    assert [p for p in leftovers if p.exists()] == []
+    assert not (out / ".site.a1b2c3d4.new").exists()
+    assert all(p.read_text() == "x" for p in kept)

@@ -106,15 +106,16 @@ def write_text_atomic(path: Path | str, text: str) -> None:
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def remove_leftovers(folder: Path) -> list[Path]:
-    """Remove the temporaries (files or staging folders named like ``TEMP_NAME``) that a killed
-    run left directly in ``folder``; return what was removed, sorted. Only for folders the
-    caller writes and holds the lock of, so that no running writer's temporary is removed."""
-    removed = []
+def remove_leftovers(folder: Path, prefix: str = "") -> list[Path]:
+    """Remove the temporaries (files or staging folders named like ``TEMP_NAME``, and starting
+    with ``prefix``) that a killed run left directly in ``folder``; return what was removed,
+    sorted. Only for folders the caller writes and holds the lock of, so that no running
+    writer's temporary is removed."""
+    removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for path in sorted(folder.iterdir()):
-        if not TEMP_NAME.match(path.name):
+        if not (path.name.startswith(prefix) and TEMP_NAME.match(path.name)):
             continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)

@@ -13,6 +13,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,20 @@ import yaml
 from helpers.analysis.scope import resolve
 from helpers.dataset.validate import require_valid
 from helpers.errors import DataError, ParameterError
-from helpers.files import write_text_atomic
+from helpers.files import remove_leftovers, write_text_atomic
 from helpers.paths import PARAMETERS_FILE, PROJECT_FIGURES, PROJECT_NOTEBOOKS, PROJECT_SITE
+from helpers.publish.outputs import (
+    MANIFEST_NAME,
+    check_out_dir,
+    file_states,
+    load_manifest,
+    remove_stale,
+    report_lock,
+    require_owned_files,
+    require_owned_folder,
+    save_manifest,
+    written_since,
+)
 from helpers.publish.site import build_site
 
 SCOPE_PARAMETERS = ("partners", "year_from", "year_to", "theme_kind", "include_observers")
@@ -188,27 +201,71 @@ def run_report(
     site: bool = True,
 ) -> Report:
     """Run every notebook, store the executed copies and (unless ``site`` is false) build the
-    site, where ``publication_dirs`` says."""
+    site, where ``publication_dirs`` says.
+
+    The output folder must be one of its own (``check_out_dir``); one report at a time writes
+    to it (``OUT/.report.lock``); the report overwrites and removes only the files it wrote
+    before (``OUT/.report-manifest.json``), and removes what a killed run left behind."""
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     executed, site_dir = publication_dirs(
         out_dir, Path(executed_dir).resolve() if executed_dir else None
     )
-    work = plan(data_dir, out_dir, executed)
+    check_out_dir(out_dir, data_dir)
+    with report_lock(out_dir):
+        work = plan(data_dir, out_dir, executed)
+        old = load_manifest(out_dir)
+        if executed.resolve() != PROJECT_NOTEBOOKS.resolve():  # the project's own are its own
+            require_owned_files(old, out_dir, [job.target for job in work])
+        may_replace = partial(require_owned_folder, old, out_dir)
+        if site and site_dir.exists():
+            may_replace(site_dir)  # before any notebook runs
+        figure_dirs = [out_dir / job.name for job in work]
+        for folder in figure_dirs:
+            remove_leftovers(folder)
+        for job in work:
+            remove_leftovers(job.target.parent, prefix=f".{job.target.stem}.")
+        remove_leftovers(site_dir.parent, prefix=f".{site_dir.name}.")
+        remove_leftovers(out_dir, prefix=f".{Path(MANIFEST_NAME).stem}.")
+        before = file_states(figure_dirs)
+        failures = _run_all(work, jobs)
+        written = written_since(before, figure_dirs)
+        written |= {job.target for job in work if job.name not in failures}
+        if failures:
+            save_manifest(out_dir, written, keep=old)  # nothing removed, all still owned
+            lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
+            raise RuntimeError(
+                f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
+            )
+        index, kept = None, {}
+        if site:
+            notebooks = [job.target for job in work]
+            index = build_site(
+                executed, out_dir, data_dir, site_dir, notebooks, may_replace, set(written)
+            )
+            written |= {p for p in site_dir.rglob("*") if p.is_file()}
+        else:  # the site of an earlier report stays, and stays owned
+            site_key = Path(os.path.relpath(site_dir, out_dir)).as_posix() + "/"
+            kept = {k: v for k, v in old.items() if k.startswith(site_key)}
+        remove_stale({k: v for k, v in old.items() if k not in kept}, written, out_dir)
+        save_manifest(out_dir, written, keep=kept)
+    return Report([job.target for job in work], out_dir, index)
+
+
+def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:
+    """Run the jobs in parallel; return the failures by notebook. On an interrupt, notebooks
+    not yet started are cancelled (running ones finish, their temporaries removed)."""
     progress = sys.stderr.isatty()
     # one more notebook than cores: a kernel starting up waits on its sockets part of the time
     workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    failures: dict[str, BaseException] = {}
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {job.name: pool.submit(run_job, job, progress) for job in work}
-        failures = {}
         for name, future in futures.items():
             try:
                 future.result()
             except Exception as exc:  # report every failed notebook, not only the first
                 failures[name] = exc
-    if failures:
-        lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
-        raise RuntimeError(
-            f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
-        )
-    index = build_site(executed, out_dir, data_dir, site_dir) if site else None
-    return Report([job.target for job in work], out_dir, index)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return failures

@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import nbformat
@@ -85,12 +85,15 @@ def _plain_file_problem(path: Path, root: Path) -> str | None:
     return None
 
 
-def _copy_tree(source: Path, target: Path, pattern: str = "*") -> list[Path]:
-    """Copy the regular, visible files below ``source``; links and the like are skipped."""
+def _copy_tree(source: Path, target: Path, only: Collection[Path] | None = None) -> list[Path]:
+    """Copy the regular, visible files below ``source`` (those in ``only``, if given); links
+    and the like are skipped."""
     copied = []
-    for path in sorted(source.rglob(pattern)):
+    for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         if any(part.startswith(".") for part in relative.parts) or path.is_dir():
+            continue
+        if only is not None and path not in only:
             continue
         problem = _plain_file_problem(path, source)
         if problem:
@@ -149,13 +152,15 @@ def build_site(
     site_dir: Path,
     notebooks: Sequence[Path] | None = None,
     may_replace: Callable[[Path], None] | None = None,
+    figure_files: Collection[Path] | None = None,
 ) -> Path:
     """Write the site to a new folder and swap it into place; return site/index.html.
 
     ``notebooks`` are the executed notebooks to publish (default: every ``[0-9]*.ipynb`` of
-    ``executed_dir``). An existing ``site_dir`` is replaced only if ``may_replace`` is given and
-    does not raise for it (it raises DataError to refuse); without it, an existing site is
-    never replaced. The new site is staged in a folder of its own beside ``site_dir``."""
+    ``executed_dir``), ``figure_files`` the files of their figure folders to publish (default:
+    every regular file there). An existing ``site_dir`` is replaced only if ``may_replace`` is
+    given and does not raise for it (it raises DataError to refuse); without it, an existing
+    site is never replaced. The new site is staged in a folder of its own beside ``site_dir``."""
     executed_dir, figures_dir, data_dir, site_dir = map(
         Path, (executed_dir, figures_dir, data_dir, site_dir)
     )
@@ -166,7 +171,9 @@ def build_site(
         tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}.", suffix=".new")
     )
     try:
-        _write_site(executed_dir, figures_dir, data_dir, staging, notebooks, published)
+        _write_site(
+            executed_dir, figures_dir, data_dir, staging, notebooks, published, figure_files
+        )
         _check_replaceable(site_dir, may_replace)
         os.chmod(staging, 0o755)
         _swap(staging, site_dir)
@@ -201,6 +208,7 @@ def _write_site(
     staging: Path,
     notebooks: Sequence[Path] | None,
     published: list[Path],
+    figure_files: Collection[Path] | None,
 ) -> None:
     (staging / "notebooks").mkdir(parents=True)
     (staging / "style.css").write_text(STYLE.lstrip(), encoding="utf-8")
@@ -215,7 +223,7 @@ def _write_site(
             _page(title, body, 1), encoding="utf-8"
         )
         shutil.copyfile(path, staging / "notebooks" / path.name)
-        figures = _copy_tree(figures_dir / path.stem, staging / "figures" / path.stem)
+        figures = _copy_tree(figures_dir / path.stem, staging / "figures" / path.stem, figure_files)
         entries.append((path.stem, title, question, figures))
     data_files = []
     for path in published:
