@@ -118,8 +118,8 @@ def require_owned_folder(manifest: Manifest, out_dir: Path, folder: Path) -> Non
         )
         raise DataError(
             f"{folder}: not replaced, the report did not create it or it holds files the report "
-            f"did not write (or that changed since): {shown}; move them away or choose another "
-            "output folder"
+            f"did not write (or that changed since): {shown}; move them away (a site written "
+            "before reports kept a manifest, too) or choose another output folder"
         )
 
 
