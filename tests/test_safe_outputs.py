@@ -595,3 +595,27 @@ def test_report_removes_what_a_killed_run_left(tmp_path, fake_jobs) -> None:
     assert [p for p in leftovers if p.exists()] == []
     assert not (out / ".site.a1b2c3d4.new").exists()
     assert all(p.read_text() == "x" for p in kept)
+
+
+def test_terminated_report_leaves_no_temporary(tmp_path) -> None:
+    """SIGTERM while notebooks run: the report stops, and no temporary file stays behind."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helpers", "report", "--data", str(DATA), "--out", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not list(out.glob("notebooks/.*.running.ipynb")):
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        assert time.monotonic() < deadline, "no notebook started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
+    assert "terminated" in err
+    left = [p for p in out.rglob("*") if files.TEMP_NAME.match(p.name)]
+    assert left == []
+    assert not (out / "site").exists()  # stopped before the site
