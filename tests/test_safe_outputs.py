@@ -619,3 +619,14 @@ def test_terminated_report_leaves_no_temporary(tmp_path) -> None:
     left = [p for p in out.rglob("*") if files.TEMP_NAME.match(p.name)]
     assert left == []
     assert not (out / "site").exists()  # stopped before the site
+
+
+def test_report_refuses_executed_notebooks_in_the_data_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(runner, "run_job", FakeJobs())
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    before = sorted(p.name for p in data.iterdir())
+    with pytest.raises(DataError, match="--notebooks-out .*inside the data folder") as info:
+        runner.run_report(data, tmp_path / "out", executed_dir=data / "executed")
+    assert str(data) in str(info.value)
+    assert sorted(p.name for p in data.iterdir()) == before

@@ -26,9 +26,10 @@ LOCK_NAME = ".report.lock"
 Manifest = dict[str, str]  # path relative to the output folder -> SHA-256 of what was written
 
 
-def check_out_dir(out_dir: Path, data_dir: Path) -> None:
+def check_out_dir(out_dir: Path, data_dir: Path, option: str = "--out") -> None:
     """Refuse an output folder inside the data, the package or the notebooks, or the project
-    root or a folder above it; the project's own ``figures/`` is allowed."""
+    root or a folder above it; the project's own ``figures/`` is allowed. ``option`` names the
+    command-line option in the message."""
     out = out_dir.resolve()
     if out == PROJECT_FIGURES.resolve():
         return
@@ -42,14 +43,14 @@ def check_out_dir(out_dir: Path, data_dir: Path) -> None:
     for folder, what in inside:
         if out.is_relative_to(folder):
             raise DataError(
-                f"--out {out}: refused, it is inside {what} {folder}, which a report must not "
+                f"{option} {out}: refused, it is inside {what} {folder}, which a report must not "
                 "write into; choose a folder of its own"
             )
     if PROJECT_ROOT.resolve().is_relative_to(out):
         raise DataError(
-            f"--out {out}: refused, it is the project folder {PROJECT_ROOT.resolve()} or a folder "
-            "above it, where a report would mix its files with yours; choose a folder of its own "
-            "(the project's own report writes to figures/)"
+            f"{option} {out}: refused, it is the project folder {PROJECT_ROOT.resolve()} or a "
+            "folder above it, where a report would mix its files with yours; choose a folder of "
+            "its own (the project's own report writes to figures/)"
         )
 
 

@@ -210,11 +210,14 @@ def run_report(
     executed, site_dir = publication_dirs(
         out_dir, Path(executed_dir).resolve() if executed_dir else None
     )
+    own_notebooks = executed.resolve() == PROJECT_NOTEBOOKS.resolve()
     check_out_dir(out_dir, data_dir)
+    if not own_notebooks:
+        check_out_dir(executed, data_dir, option="--notebooks-out")
     with report_lock(out_dir):
         work = plan(data_dir, out_dir, executed)
         old = load_manifest(out_dir)
-        if executed.resolve() != PROJECT_NOTEBOOKS.resolve():  # the project's own are its own
+        if not own_notebooks:  # the project's stored notebooks are the report's own
             require_owned_files(old, out_dir, [job.target for job in work])
         may_replace = partial(require_owned_folder, old, out_dir)
         if site and site_dir.exists():
