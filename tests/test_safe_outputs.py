@@ -619,6 +619,9 @@ def test_terminated_report_leaves_no_temporary(tmp_path) -> None:
     left = [p for p in out.rglob("*") if files.TEMP_NAME.match(p.name)]
     assert left == []
     assert not (out / "site").exists()  # stopped before the site
+    manifest = json.loads((out / ".report-manifest.json").read_text())["files"]
+    written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert set(manifest) == written - {".report-manifest.json", ".report.lock"}
 
 
 def test_report_refuses_executed_notebooks_in_the_data_folder(tmp_path, monkeypatch) -> None:

@@ -135,13 +135,12 @@ def require_owned_files(manifest: Manifest, out_dir: Path, targets: Iterable[Pat
 
 
 def file_states(folders: Iterable[Path]) -> dict[Path, tuple[int, int, int]]:
-    """Inode, modification time and size of every visible regular file below ``folders``: a
-    file written since has another (outputs are replaced by new files, never edited)."""
+    """Inode, modification time and size of every visible regular file below ``folders`` (or
+    of the file itself, for a file): a file written since has another (outputs are replaced by
+    new files, never edited)."""
     states = {}
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob("*"):
+        for path in [folder] if folder.is_file() else folder.rglob("*"):
             hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
             if not hidden and path.is_file() and not path.is_symlink():
                 st = path.stat()

@@ -229,10 +229,14 @@ def run_report(
             remove_leftovers(job.target.parent, prefix=f".{job.target.stem}.")
         remove_leftovers(site_dir.parent, prefix=f".{site_dir.name}.")
         remove_leftovers(out_dir, prefix=f".{Path(MANIFEST_NAME).stem}.")
-        before = file_states(figure_dirs)
-        failures = _run_all(work, jobs)
-        written = written_since(before, figure_dirs)
-        written |= {job.target for job in work if job.name not in failures}
+        watched = [*figure_dirs, *(job.target for job in work)]
+        before = file_states(watched)
+        try:
+            failures = _run_all(work, jobs)
+        except BaseException:  # interrupted: what was written so far is the report's, too
+            save_manifest(out_dir, written_since(before, watched), keep=old)
+            raise
+        written = written_since(before, watched)
         if failures:
             save_manifest(out_dir, written, keep=old)  # nothing removed, all still owned
             lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
