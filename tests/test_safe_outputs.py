@@ -380,10 +380,15 @@ def test_site_skips_figures_that_are_not_regular_files(tmp_path, capsys) -> None
     notebooks, figures, data = _site_inputs(tmp_path)
     (figures / "01_dataset_overview" / "leak.csv").symlink_to("/etc/hostname")
     (figures / "01_dataset_overview" / "elsewhere").symlink_to(tmp_path / "nb")
+    shutil.rmtree(figures / "02_themes_by_partner")
+    (figures / "02_themes_by_partner").symlink_to(tmp_path / "nb")  # a whole folder elsewhere
     index = build_site(notebooks, figures, data, tmp_path / "site")
     published = _published(index.parent, "figures")
     assert published and not [p for p in published if "leak" in p or "elsewhere" in p]
-    assert "leak.csv is a symbolic link" in capsys.readouterr().err
+    assert not [p for p in published if p.startswith("02_")]
+    err = capsys.readouterr().err
+    assert "leak.csv is a symbolic link" in err
+    assert "02_themes_by_partner is a symbolic link" in err
 
 
 def test_site_does_not_replace_a_folder_it_was_not_allowed_to(tmp_path) -> None:

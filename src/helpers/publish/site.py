@@ -88,7 +88,10 @@ def _plain_file_problem(path: Path, root: Path) -> str | None:
 def _copy_tree(source: Path, target: Path, only: Collection[Path] | None = None) -> list[Path]:
     """Copy the regular, visible files below ``source`` (those in ``only``, if given); links
     and the like are skipped."""
-    copied = []
+    copied: list[Path] = []
+    if source.is_symlink():
+        print(f"site: not published: {source} is a symbolic link", file=sys.stderr)
+        return copied
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         if any(part.startswith(".") for part in relative.parts) or path.is_dir():
