@@ -9,9 +9,13 @@ entry per notebook for its own values. Each notebook writes its figures to
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -259,20 +263,51 @@ def run_report(
 
 
 def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:
-    """Run the jobs in parallel; return the failures by notebook. On an interrupt, notebooks
-    not yet started are cancelled (running ones finish, their temporaries removed)."""
+    """Run the jobs in parallel; return the failures by notebook. Ctrl-C or SIGTERM stops the
+    notebooks not yet started, waits for the running ones, and then raises as it would have."""
     progress = sys.stderr.isatty()
     # one more notebook than cores: a kernel starting up waits on its sockets part of the time
     workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
     failures: dict[str, BaseException] = {}
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        futures = {job.name: pool.submit(run_job, job, progress) for job in work}
+    with _interrupts_deferred() as stop, ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {job.name: pool.submit(_unless, stop, job, progress) for job in work}
         for name, future in futures.items():
             try:
                 future.result()
             except Exception as exc:  # report every failed notebook, not only the first
                 failures[name] = exc
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
     return failures
+
+
+def _unless(stop: threading.Event, job: Job, progress: bool) -> None:
+    if not stop.is_set():
+        run_job(job, progress)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[threading.Event]:
+    """While active, SIGINT and SIGTERM (in the main thread) only set the event; on leaving,
+    the first one received raises as its handler would (SIGTERM unhandled: SystemExit 143), so
+    that no exception lands while a notebook's thread is being started or its files written."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    received: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, record) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        handler = previous[received[0]]
+        if callable(handler):
+            handler(received[0], None)
+        if handler is not signal.SIG_IGN:
+            raise SystemExit(128 + received[0])
