@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
 
-# --- item 5: temporary files ------------------------------------------------------------------
+# --- temporary files
 
 
 def test_fsync_each_temporary_before_replace_and_the_folder_after(tmp_path, monkeypatch) -> None:
@@ -140,7 +140,7 @@ def test_lock_refuses_a_second_holder(tmp_path) -> None:
         pass
 
 
-# --- item 8: the validator reads only the seeds folder ------------------------------------------
+# --- the validator reads only the seeds folder
 
 
 def _with_seeds(tmp_path: Path) -> tuple[Path, Path]:
@@ -194,7 +194,7 @@ def test_paragraph_check_refuses_article_paths_outside_the_seeds_folder(tmp_path
     ]
 
 
-# --- item 7: figure tables are safe to open in a spreadsheet ------------------------------------
+# --- figure tables are safe to open in a spreadsheet
 
 
 def _small_figure():
@@ -239,7 +239,7 @@ def test_figure_table_without_formula_cells_is_written_as_before(tmp_path) -> No
     assert (tmp_path / "t.csv").read_text(encoding="utf-8") == expected
 
 
-# --- item 4: registrations at the same moment ---------------------------------------------------
+# --- registrations at the same moment
 
 REGISTER = """
 import json, sys, time
@@ -315,7 +315,7 @@ def test_registration_refuses_when_the_lock_stays_held(tmp_path, monkeypatch) ->
     assert not (tmp_path / "coding").exists()
 
 
-# --- item 6: the site publishes the data package and regular figures only -----------------------
+# --- the site publishes the data package and regular figures only
 
 PUBLISHED_DATA = sorted(
     [r["path"] for r in json.loads((DATA / "datapackage.json").read_text())["resources"]]
@@ -416,7 +416,7 @@ def test_site_staging_is_a_folder_of_its_own(tmp_path) -> None:
     ]
 
 
-# --- items 1, 2, 3 and 5: what the report writes, where, and alone --------------------------------
+# --- what the report writes, where, and alone
 
 
 class FakeJobs:
