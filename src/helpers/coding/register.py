@@ -13,8 +13,10 @@ from helpers.dataset.lines import line_of_row
 from helpers.dataset.schema import Schema
 from helpers.dataset.validate import paragraph_count
 from helpers.errors import DataError
-from helpers.files import write_all_atomic
+from helpers.files import exclusive_lock, write_all_atomic
 
+LOCK_NAME = ".lock"  # in the data folder: held while sources.csv is read, numbered and written
+LOCK_WAIT = 60.0  # seconds a registration waits for another one before it refuses
 CODED_TABLES = ("events", "participants", "agreements", "event_themes", "agreement_themes")
 
 
@@ -29,7 +31,8 @@ def register_source(
     """Add ``article`` to ``data_dir``/sources.csv and write its template; return (id, folder).
 
     Refuses, writing nothing, when the article does not exist, is not UTF-8 text, or is already
-    registered (same file name or same checksum).
+    registered (same file name or same checksum). Registrations into one data folder run one
+    at a time (lock file ``DATA/.lock``); one that waits longer than ``LOCK_WAIT`` refuses.
     """
     article, data_dir = Path(article), Path(data_dir)
     if not article.is_file():
@@ -39,6 +42,20 @@ def register_source(
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{article}: not UTF-8 text ({exc})") from None
+    busy = (
+        f"{data_dir}: another registration held its lock ({data_dir / LOCK_NAME}) for "
+        f"{LOCK_WAIT:.0f} s; try again when it has finished"
+    )
+    # read, number and write sources.csv under one lock, so that registrations running at
+    # the same time take distinct ids and every row lands
+    with exclusive_lock(data_dir / LOCK_NAME, wait=LOCK_WAIT, busy=busy):
+        return _register(article, content, text, data_dir, Path(template_root))
+
+
+def _register(
+    article: Path, content: bytes, text: str, data_dir: Path, template_root: Path
+) -> tuple[str, Path]:
+    """The read-modify-write of ``register_source``; the caller holds the data folder's lock."""
     schema = Schema.of(data_dir)
     sources_path = data_dir / schema.table("sources").path
     if not sources_path.is_file():

@@ -372,8 +372,30 @@ def paragraph_count(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.strip())
 
 
+def seed_path(seeds_dir: Path, name: str) -> Path | None:
+    """The article ``name`` in ``seeds_dir``, or None unless ``name`` is a plain file name whose
+    resolved path (symlinks followed) is inside the seeds folder."""
+    plain = bool(name) and name not in (".", "..") and Path(name).name == name and "\\" not in name
+    path = seeds_dir / name
+    if not plain or not path.resolve().is_relative_to(seeds_dir.resolve()):
+        return None
+    return path
+
+
+def _outside_seeds(path: str, line: int | None, name: str, seeds_dir: Path) -> Problem:
+    return Problem(
+        path,
+        line,
+        "file_name",
+        name,
+        "source-file",
+        f"not a plain file name inside the seeds folder {seeds_dir}; refused",
+    )
+
+
 def checksum_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> list[Problem]:
-    """Each article in sources.csv exists in the seeds folder and has the recorded checksum."""
+    """Each article in sources.csv exists in the seeds folder and has the recorded checksum.
+    A file name that is not a plain name inside the seeds folder is refused, never opened."""
     table = schema.table("sources")
     with open(data_dir / table.path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -381,8 +403,10 @@ def checksum_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> list[P
     for row, src in enumerate(rows):
         line = line_of_row(data_dir / table.path, row)
         name, recorded = src.get("file_name") or "", src.get("sha256") or ""
-        path = seeds_dir / name
-        if not name or not path.is_file():
+        path = seed_path(seeds_dir, name)
+        if name and path is None:
+            problems.append(_outside_seeds(table.path, line, name, seeds_dir))
+        elif path is None or not path.is_file():
             problems.append(
                 Problem(
                     table.path,
@@ -412,11 +436,16 @@ def paragraph_problems(
 ) -> list[Problem]:
     """Every cited paragraph exists in its article (rows cite a source directly or via an event)."""
     lengths = {}
-    for src in t["sources"].itertuples():
-        path = seeds_dir / src.file_name
+    problems = []
+    sources_path = schema.table("sources").path
+    for i, src in enumerate(t["sources"].itertuples()):
+        path = seed_path(seeds_dir, str(src.file_name))
+        if path is None:
+            line = line_of_row(data_dir / sources_path, i)
+            problems.append(_outside_seeds(sources_path, line, str(src.file_name), seeds_dir))
+            continue
         lengths[src.source_id] = paragraph_count(path.read_text(encoding="utf-8", errors="replace"))
     event_source = t["events"].set_index("event_id").source_id
-    problems = []
     for name, table in schema.tables.items():
         frame = t[name]
         if "paragraph" not in frame:

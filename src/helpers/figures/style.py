@@ -1,11 +1,14 @@
 """One figure style for the whole report, colour-blind-safe colours, and deterministic saving.
 
 Every figure is saved as PNG, SVG and PDF with the table behind it as CSV beside it:
-``<out_dir>/<figure>.{png,svg,pdf,csv}``. The same inputs give the same bytes.
+``<out_dir>/<figure>.{png,svg,pdf,csv}``. The same inputs give the same bytes. Text cells of
+the CSV that a spreadsheet would run as a formula are neutralised (see ``spreadsheet_safe``).
 """
 
 from __future__ import annotations
 
+import csv
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -131,12 +134,58 @@ def figure_context(scope: Scope) -> FigureContext:
     return FigureContext({p: colors[p] for p in scope.partners}, names, scope.years())
 
 
+# OWASP "CSV injection": a cell starting with one of these is read as a formula by spreadsheets
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise(cell: object) -> object:
+    """A text cell that starts like a formula, prefixed with a single quote; anything else (and
+    text that is just a number, such as ``-3``) unchanged."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with formula-leading text cells and column names neutralised; the table itself
+    when there are none, so that the usual table is written exactly as before."""
+    columns = [neutralise(c) for c in table.columns]
+    changed = {}
+    for i in range(table.shape[1]):
+        values = table.iloc[:, i]
+        if values.dtype.kind not in "OSU" and not isinstance(
+            values.dtype, pd.CategoricalDtype | pd.StringDtype
+        ):
+            continue  # numbers, booleans and dates are never text
+        safe = values.map(neutralise, na_action="ignore")
+        if not safe.equals(values):
+            changed[i] = safe
+    if not changed and columns == list(table.columns):
+        return table
+    out = table.copy()
+    for i, safe in changed.items():
+        out.isetitem(i, safe)
+    if columns != list(table.columns):
+        out.columns = columns
+    return out
+
+
+def _has_carriage_return(table: pd.DataFrame) -> bool:
+    cells = [*table.columns, *(v for c in range(table.shape[1]) for v in table.iloc[:, c])]
+    return any(isinstance(v, str) and "\r" in v for v in cells)
+
+
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:
     """Write the figure in every format plus its table as CSV; return the paths written."""
     out_dir = Path(out_dir)
     targets = {out_dir / f"{name}.{fmt}": _figure_writer(fig, fmt) for fmt in FORMATS}
-    targets[out_dir / f"{name}.csv"] = lambda tmp: table.to_csv(
-        tmp, index=False, lineterminator="\n"
+    safe = spreadsheet_safe(table)
+    # csv quotes a cell holding "\n" (the line end), not one holding "\r", which a spreadsheet
+    # reads as a new row: such a table has every text cell quoted
+    quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(safe) else csv.QUOTE_MINIMAL
+    targets[out_dir / f"{name}.csv"] = lambda tmp: safe.to_csv(
+        tmp, index=False, lineterminator="\n", quoting=quoting
     )
     write_all_atomic(targets)
     return sorted(targets)

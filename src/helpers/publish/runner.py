@@ -9,10 +9,15 @@ entry per notebook for its own values. Each notebook writes its figures to
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +27,21 @@ import papermill
 from helpers.analysis.scope import resolve
 from helpers.dataset.validate import require_valid
 from helpers.errors import DataError, ParameterError, shown
-from helpers.files import write_text_atomic
+from helpers.files import remove_leftovers, write_text_atomic
 from helpers.paths import PARAMETERS_FILE, PROJECT_FIGURES, PROJECT_NOTEBOOKS, PROJECT_SITE
 from helpers.publish import parameters
+from helpers.publish.outputs import (
+    MANIFEST_NAME,
+    check_out_dir,
+    file_states,
+    load_manifest,
+    remove_stale,
+    report_lock,
+    require_owned_files,
+    require_owned_folder,
+    save_manifest,
+    written_since,
+)
 from helpers.publish.site import build_site
 
 SCOPE_PARAMETERS = ("partners", "year_from", "year_to", "theme_kind", "include_observers")
@@ -188,27 +205,109 @@ def run_report(
     site: bool = True,
 ) -> Report:
     """Run every notebook, store the executed copies and (unless ``site`` is false) build the
-    site, where ``publication_dirs`` says."""
+    site, where ``publication_dirs`` says.
+
+    The output folder must be one of its own (``check_out_dir``); one report at a time writes
+    to it (``OUT/.report.lock``); the report overwrites and removes only the files it wrote
+    before (``OUT/.report-manifest.json``), and removes what a killed run left behind."""
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     executed, site_dir = publication_dirs(
         out_dir, Path(executed_dir).resolve() if executed_dir else None
     )
-    work = plan(data_dir, out_dir, executed)
+    own_notebooks = executed.resolve() == PROJECT_NOTEBOOKS.resolve()
+    check_out_dir(out_dir, data_dir)
+    if not own_notebooks:
+        check_out_dir(executed, data_dir, option="--notebooks-out")
+    with report_lock(out_dir):
+        work = plan(data_dir, out_dir, executed)
+        old = load_manifest(out_dir)
+        if not own_notebooks:  # the project's stored notebooks are the report's own
+            require_owned_files(old, out_dir, [job.target for job in work])
+        may_replace = partial(require_owned_folder, old, out_dir)
+        if site and site_dir.exists():
+            may_replace(site_dir)  # before any notebook runs
+        figure_dirs = [out_dir / job.name for job in work]
+        for folder in figure_dirs:
+            remove_leftovers(folder)
+        for job in work:
+            remove_leftovers(job.target.parent, prefix=f".{job.target.stem}.")
+        remove_leftovers(site_dir.parent, prefix=f".{site_dir.name}.")
+        remove_leftovers(out_dir, prefix=f".{Path(MANIFEST_NAME).stem}.")
+        watched = [*figure_dirs, *(job.target for job in work)]
+        before = file_states(watched)
+        try:
+            failures = _run_all(work, jobs)
+        except BaseException:  # interrupted: what was written so far is the report's, too
+            save_manifest(out_dir, written_since(before, watched), keep=old)
+            raise
+        written = written_since(before, watched)
+        if failures:
+            save_manifest(out_dir, written, keep=old)  # nothing removed, all still owned
+            lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
+            raise RuntimeError(
+                f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
+            )
+        index, kept = None, {}
+        if site:
+            notebooks = [job.target for job in work]
+            index = build_site(
+                executed, out_dir, data_dir, site_dir, notebooks, may_replace, set(written)
+            )
+            written |= {p for p in site_dir.rglob("*") if p.is_file()}
+        else:  # the site of an earlier report stays, and stays owned
+            site_key = Path(os.path.relpath(site_dir, out_dir)).as_posix() + "/"
+            kept = {k: v for k, v in old.items() if k.startswith(site_key)}
+        remove_stale({k: v for k, v in old.items() if k not in kept}, written, out_dir)
+        save_manifest(out_dir, written, keep=kept)
+    return Report([job.target for job in work], out_dir, index)
+
+
+def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:
+    """Run the jobs in parallel; return the failures by notebook. Ctrl-C or SIGTERM stops the
+    notebooks not yet started, waits for the running ones, and then raises as it would have."""
     progress = sys.stderr.isatty()
     # one more notebook than cores: a kernel starting up waits on its sockets part of the time
     workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {job.name: pool.submit(run_job, job, progress) for job in work}
-        failures = {}
+    failures: dict[str, BaseException] = {}
+    with _interrupts_deferred() as stop, ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {job.name: pool.submit(_unless, stop, job, progress) for job in work}
         for name, future in futures.items():
             try:
                 future.result()
             except Exception as exc:  # report every failed notebook, not only the first
                 failures[name] = exc
-    if failures:
-        lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
-        raise RuntimeError(
-            f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
-        )
-    index = build_site(executed, out_dir, data_dir, site_dir) if site else None
-    return Report([job.target for job in work], out_dir, index)
+    return failures
+
+
+def _unless(stop: threading.Event, job: Job, progress: bool) -> None:
+    if not stop.is_set():
+        run_job(job, progress)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[threading.Event]:
+    """While active, SIGINT and SIGTERM (in the main thread) only set the event; on leaving,
+    the first one received raises as its handler would (SIGTERM unhandled: SystemExit 143), so
+    that no exception lands while a notebook's thread is being started or its files written."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    received: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, record) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        handler = previous[received[0]]
+        if callable(handler):
+            handler(received[0], None)
+        if handler is not signal.SIG_IGN:
+            raise SystemExit(128 + received[0])

@@ -1,19 +1,32 @@
 """A static web page of the report: ``site/index.html`` lists every notebook with its question
 and links to the executed notebook rendered as HTML, its figures and tables, and the dataset.
 Everything the pages show is inside the site folder (no request goes outside it), and the same
-inputs give the same bytes."""
+inputs give the same bytes.
+
+Only what is meant to be public is published: the data package's declared resources, its
+``datapackage.json``, ``CODEBOOK.md`` and ``LICENSE.md``, each only if it is a regular file (not a
+symbolic link) inside the data folder, and figures that are regular files. An existing site
+folder is replaced only when the caller says it may be (see ``build_site``)."""
 
 from __future__ import annotations
 
 import html
+import json
 import os
 import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 
 from helpers.dataset.schema import Schema
+from helpers.errors import DataError
+from helpers.paths import CODEBOOK_NAME, DESCRIPTOR_NAME
+
+DATA_DOCUMENTS = (DESCRIPTOR_NAME, CODEBOOK_NAME, "LICENSE.md")
 
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 60rem; margin: 2rem auto;
@@ -60,29 +73,152 @@ def _render(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def _copy_tree(source: Path, target: Path, pattern: str = "*") -> list[Path]:
-    copied = []
-    for path in sorted(source.rglob(pattern)):
-        hidden = any(part.startswith(".") for part in path.relative_to(source).parts)
-        if path.is_file() and not hidden:
-            destination = target / path.relative_to(source)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
-            copied.append(destination)
+def _plain_file_problem(path: Path, root: Path) -> str | None:
+    """Why ``path`` may not be published from ``root`` (None when it may): it must be a regular
+    file, not a symbolic link, whose resolved path is inside ``root``."""
+    if path.is_symlink():
+        return "is a symbolic link"
+    if not path.resolve().is_relative_to(root.resolve()):
+        return f"is outside {root}"
+    if not path.is_file():
+        return "is not a regular file" if path.exists() else "does not exist"
+    return None
+
+
+def _copy_tree(source: Path, target: Path, only: Collection[Path] | None = None) -> list[Path]:
+    """Copy the regular, visible files below ``source`` (those in ``only``, if given); links
+    and the like are skipped."""
+    copied: list[Path] = []
+    if source.is_symlink():
+        print(f"site: not published: {source} is a symbolic link", file=sys.stderr)
+        return copied
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if any(part.startswith(".") for part in relative.parts) or path.is_dir():
+            continue
+        if only is not None and path not in only:
+            continue
+        problem = _plain_file_problem(path, source)
+        if problem:
+            print(f"site: not published: {path} {problem}", file=sys.stderr)
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+        copied.append(destination)
     return copied
 
 
-def build_site(executed_dir: Path, figures_dir: Path, data_dir: Path, site_dir: Path) -> Path:
-    """Write the site to a new folder and swap it into place; return site/index.html."""
+def data_files(data_dir: Path) -> list[Path]:
+    """The files of the data folder that the site publishes, sorted: the resources that
+    ``datapackage.json`` declares, and the descriptor, codebook and licence if present.
+    Raises DataError when one of them is a link, outside the folder or not a regular file."""
+    descriptor = data_dir / DESCRIPTOR_NAME
+    try:
+        resources = json.loads(descriptor.read_text(encoding="utf-8")).get("resources") or []
+    except (OSError, ValueError, AttributeError) as exc:
+        raise DataError(f"{descriptor}: cannot read the declared resources ({exc})") from None
+    declared = set()
+    for resource in resources:
+        paths = resource.get("path") if isinstance(resource, dict) else None
+        for name in [paths] if isinstance(paths, str) else paths or []:
+            if not isinstance(name, str) or "://" in name:
+                continue  # a remote resource: nothing to copy
+            declared.add(name)
+    present = {n for n in DATA_DOCUMENTS if (data_dir / n).exists() or (data_dir / n).is_symlink()}
+    files = []
+    for name in sorted(declared | present):
+        path = data_dir / name
+        problem = _plain_file_problem(path, data_dir)
+        if problem:
+            why = f"a resource of {descriptor}" if name in declared else "a document of the data"
+            raise DataError(f"{path}: not published, it {problem} ({why})")
+        files.append(path)
+    return files
+
+
+def _check_replaceable(site_dir: Path, may_replace: Callable[[Path], None] | None) -> None:
+    if not (site_dir.exists() or site_dir.is_symlink()):
+        return
+    if may_replace is None or site_dir.is_symlink() or not site_dir.is_dir():
+        raise DataError(
+            f"{site_dir} exists and was not written by this report: not replaced; "
+            "move it away or choose another output folder"
+        )
+    may_replace(site_dir)
+
+
+def build_site(
+    executed_dir: Path,
+    figures_dir: Path,
+    data_dir: Path,
+    site_dir: Path,
+    notebooks: Sequence[Path] | None = None,
+    may_replace: Callable[[Path], None] | None = None,
+    figure_files: Collection[Path] | None = None,
+) -> Path:
+    """Write the site to a new folder and swap it into place; return site/index.html.
+
+    ``notebooks`` are the executed notebooks to publish (default: every ``[0-9]*.ipynb`` of
+    ``executed_dir``), ``figure_files`` the files of their figure folders to publish (default:
+    every regular file there). An existing ``site_dir`` is replaced only if ``may_replace`` is
+    given and does not raise for it (it raises DataError to refuse); without it, an existing
+    site is never replaced. The new site is staged in a folder of its own beside ``site_dir``."""
     executed_dir, figures_dir, data_dir, site_dir = map(
         Path, (executed_dir, figures_dir, data_dir, site_dir)
     )
-    staging = site_dir.with_name(f".{site_dir.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
+    _check_replaceable(site_dir, may_replace)
+    published = data_files(data_dir)
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}.", suffix=".new")
+    )
+    try:
+        _write_site(
+            executed_dir, figures_dir, data_dir, staging, notebooks, published, figure_files
+        )
+        _check_replaceable(site_dir, may_replace)
+        os.chmod(staging, 0o755)
+        _swap(staging, site_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return site_dir / "index.html"
+
+
+def _swap(staging: Path, site_dir: Path) -> None:
+    """Move ``staging`` to ``site_dir``, the old site (if any) out of the way and then away."""
+    if not site_dir.exists():
+        staging.rename(site_dir)
+        return
+    old = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}.", suffix=".old"))
+    try:
+        site_dir.rename(old)  # onto the empty folder just made
+    except BaseException:
+        old.rmdir()
+        raise
+    try:
+        staging.rename(site_dir)
+    except BaseException:
+        old.rename(site_dir)  # the old site back in place
+        raise
+    shutil.rmtree(old)
+
+
+def _write_site(
+    executed_dir: Path,
+    figures_dir: Path,
+    data_dir: Path,
+    staging: Path,
+    notebooks: Sequence[Path] | None,
+    published: list[Path],
+    figure_files: Collection[Path] | None,
+) -> None:
     (staging / "notebooks").mkdir(parents=True)
     (staging / "style.css").write_text(STYLE.lstrip(), encoding="utf-8")
     entries = []
-    for path in sorted(executed_dir.glob("[0-9]*.ipynb")):
+    if notebooks is None:
+        notebooks = sorted(executed_dir.glob("[0-9]*.ipynb"))
+    for path in sorted(map(Path, notebooks)):
         nb = nbformat.read(path, as_version=4)
         title, question = notebook_summary(nb)
         body = f'<p><a href="../index.html">Back to the report</a></p>\n{_render(nb)}'
@@ -90,9 +226,14 @@ def build_site(executed_dir: Path, figures_dir: Path, data_dir: Path, site_dir: 
             _page(title, body, 1), encoding="utf-8"
         )
         shutil.copyfile(path, staging / "notebooks" / path.name)
-        figures = _copy_tree(figures_dir / path.stem, staging / "figures" / path.stem)
+        figures = _copy_tree(figures_dir / path.stem, staging / "figures" / path.stem, figure_files)
         entries.append((path.stem, title, question, figures))
-    data_files = _copy_tree(data_dir, staging / "data")
+    data_files = []
+    for path in published:
+        destination = staging / "data" / path.relative_to(data_dir)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+        data_files.append(destination)
     heading = str(Schema.of(data_dir).descriptor.get("title") or "Report")
     parts = [
         f"<h1>{html.escape(heading)}</h1>",
@@ -122,10 +263,3 @@ def build_site(executed_dir: Path, figures_dir: Path, data_dir: Path, site_dir: 
         parts.append(f'<li><a href="{os.path.relpath(f, staging)}">{html.escape(f.name)}</a></li>')
     parts.append("</ul>")
     (staging / "index.html").write_text(_page(heading, "\n".join(parts), 0), encoding="utf-8")
-    old = site_dir.with_name(f".{site_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if site_dir.exists():
-        site_dir.rename(old)
-    staging.rename(site_dir)
-    shutil.rmtree(old, ignore_errors=True)
-    return site_dir / "index.html"
