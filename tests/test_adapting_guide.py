@@ -1,8 +1,12 @@
-"""Every command in docs/adapting.md is run, in order, in a scratch copy of the project's data,
-so that the guide cannot go stale. Blocks marked ``sh expect-failure`` must fail."""
+"""The student's path, end to end: every command in docs/adapting.md is run, in order, in a
+scratch folder (a study with a new partner, a new theme, a weekday-only date, a proposal and a
+signature, an observer, a second coder, a re-run report), and the project's tracked files are
+byte-identical afterwards. Blocks marked ``sh expect-failure`` must fail. The article and its
+codings are fictional (tests/fixtures/fictional_study)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -10,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from helpers.paths import PROJECT_ROOT as ROOT
 
@@ -21,36 +26,77 @@ def blocks() -> list[tuple[str, bool]]:
     return [(m.group(2), bool(m.group(1))) for m in BLOCK.finditer(GUIDE.read_text())]
 
 
+def tracked_files() -> dict[str, str]:
+    """SHA-256 of every file git tracks in the project."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    return {
+        name.decode(): hashlib.sha256((ROOT / name.decode()).read_bytes()).hexdigest()
+        for name in listed
+        if name and (ROOT / name.decode()).is_file()
+    }
+
+
 def test_guide_has_the_steps() -> None:
     commands = "\n".join(code for code, _ in blocks())
-    for step in ("new-source", "validate", "report", "agreement"):
+    for step in ("init", "new-source", "add", "validate", "report", "agreement"):
         assert f"python -m helpers {step}" in commands
 
 
-def test_every_command_in_the_guide_runs(tmp_path: Path, data_copy: Path) -> None:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+@pytest.fixture(scope="module")
+def walk_through(tmp_path_factory) -> tuple[Path, list[subprocess.CompletedProcess]]:
+    """Run every block of the guide; return the folder and what each block printed."""
+    work = tmp_path_factory.mktemp("studies")
+    before = tracked_files()
+    env = {
+        **os.environ,
+        "PROJECT": str(ROOT),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    runs = []
     for number, (code, should_fail) in enumerate(blocks(), start=1):
         run = subprocess.run(
-            ["bash", "-e", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+            ["bash", "-e", "-c", code], cwd=work, env=env, capture_output=True, text=True
         )
         context = (
             f"block {number}:\n{code}\nstdout:\n{run.stdout[-2000:]}\nstderr:\n{run.stderr[-2000:]}"
         )
-        if should_fail:
-            assert run.returncode != 0, context
-            assert "2025-02-31" in run.stderr and "not a real calendar date" in run.stderr, context
-        else:
-            assert run.returncode == 0, context
-    # what the walk-through should have produced
-    sources = pd.read_csv(tmp_path / "my-study" / "sources.csv")
-    assert sources.file_name.iloc[-1] == "practice_article.txt"
-    assert (tmp_path / "coding" / "S005" / "README.md").is_file()
-    counts = pd.read_csv(
-        tmp_path / "my-report" / "01_dataset_overview" / "counts_by_partner_year.csv"
-    )
+        assert (run.returncode != 0) == should_fail, context
+        runs.append(run)
+    assert tracked_files() == before, "the guide changed the project's tracked files"
+    return work, runs
+
+
+def test_a_mistake_is_refused_on_its_template_line(walk_through) -> None:
+    _, runs = walk_through
+    failed = next(run for run, (_, fails) in zip(runs, blocks(), strict=True) if fails)
+    assert "coding/S005/events.csv, row 2, column 'date_inferred'" in failed.stderr
+    assert "nothing added" in failed.stderr
+
+
+def test_the_study_holds_the_new_source_partner_and_theme(walk_through) -> None:
+    work, _ = walk_through
+    data = work / "my-study" / "data"
+    assert pd.read_csv(data / "sources.csv").file_name.iloc[-1] == "vientiane_talks.txt"
+    assert "LAO" in set(pd.read_csv(data / "partners.csv").partner_id)
+    assert "Wildlife trafficking" in (data / "CODEBOOK.md").read_text(encoding="utf-8")
+
+
+def test_the_report_counts_the_new_partner_under_the_study_title(walk_through) -> None:
+    work, _ = walk_through
+    output = work / "my-study" / "output"
+    counts = pd.read_csv(output / "01_dataset_overview" / "counts_by_partner_year.csv")
     lao = counts[counts.partner_id == "LAO"].iloc[0]
-    assert (str(lao.year), lao.occasions) == ("2025", 1)
-    # the guide never touched the project's own data
-    assert (ROOT / "data" / "sources.csv").read_bytes() == (
-        tmp_path / "data" / "sources.csv"
-    ).read_bytes()
+    assert (str(lao.year), lao.occasions, lao.agreements) == ("2025", 1, 2)
+    assert "Cambodia and Laos: a practice study" in (output / "site" / "index.html").read_text()
+    rerun = (output / "notebooks" / "02_themes_by_partner.ipynb").read_text(encoding="utf-8")
+    assert "Scope: partners LAO, VNM;" in rerun
+
+
+def test_the_second_coder_is_compared_on_the_new_source_only(walk_through) -> None:
+    _, runs = walk_through
+    compared = runs[-1]
+    assert "Sources compared: S005" in compared.stdout
+    assert "How to read alpha" in compared.stdout and "too unstable" in compared.stdout
+    assert "event_type" in compared.stdout and "event_theme:transnational_crime" in compared.stdout

@@ -69,3 +69,36 @@ def test_validate_fails_while_the_codebook_is_stale(tmp_path: Path) -> None:
     assert "Piracy" in (study.data / "CODEBOOK.md").read_text(encoding="utf-8")
     run = helpers("validate", str(study.root))
     assert run.returncode == 0, run.stderr
+
+
+def test_report_of_a_study_with_only_and_params(tmp_path: Path) -> None:
+    study = init_study(tmp_path / "s")
+    params = tmp_path / "vietnam.yml"
+    params.write_text(
+        (study.parameters.read_text(encoding="utf-8")).replace(
+            "partners: all ", "partners: [VNM] "
+        ),
+        encoding="utf-8",
+    )
+    run = helpers("report", str(study.root), "--only", "02", "--params", str(params))
+    assert run.returncode == 0, run.stderr
+    assert "site not rebuilt (--only)" in run.stdout
+    executed = study.output / "notebooks" / "02_themes_by_partner.ipynb"
+    assert "Scope: partners VNM;" in executed.read_text(encoding="utf-8")
+    assert sorted(p.name for p in study.output.iterdir() if p.is_dir()) == [
+        "02_themes_by_partner",
+        "notebooks",
+    ]
+    refused = helpers("report", str(study.root), "--only", "99")
+    assert refused.returncode == 2 and "--only: no notebook" in refused.stderr
+
+
+def test_only_leaves_the_other_notebooks_outputs_and_the_site(tmp_path: Path) -> None:
+    study = init_study(tmp_path / "s")
+    assert helpers("report", str(study.root)).returncode == 0
+    before = digest(study.output)
+    run = helpers("report", str(study.root), "--only", "01_dataset_overview")
+    assert run.returncode == 0, run.stderr
+    after = digest(study.output)
+    kept = [k for k in before if not k.startswith(("01_dataset_overview/", "notebooks/01_"))]
+    assert kept and all(after.get(k) == before[k] for k in kept if not k.startswith("."))

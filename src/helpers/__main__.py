@@ -58,27 +58,59 @@ def cmd_codebook(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-
+    from helpers.coding.study import Study
+    from helpers.paths import PARAMETERS_FILE
     from helpers.publish.runner import run_report
 
-    report = run_report(args.data, args.out, args.notebooks_out, jobs=args.jobs)
+    data, out, params = args.data, args.out, args.params
+    if args.study:
+        study = Study.at(args.study)
+        if study is None:
+            raise ValueError(f"{args.study}: not a study folder (python -m helpers init makes one)")
+        data, out = data or study.data, out or study.output
+        params = params or (study.parameters if study.parameters.is_file() else None)
+    if not data or not out:
+        raise ValueError("report needs a study folder, or both --data and --out")
+    report = run_report(
+        data,
+        out,
+        args.notebooks_out,
+        jobs=args.jobs,
+        parameters_file=params or PARAMETERS_FILE,
+        only=args.only,
+    )
     for path in report.executed:
         print(f"executed {path}")
     print(f"figures in {report.figures}")
-    print(f"site: {report.site}")
+    if report.site:
+        print(f"site: {report.site}")
+    else:
+        print("site not rebuilt (--only); run the whole report to rebuild it")
     return 0
 
 
 def cmd_new_source(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from helpers.coding.register import register_source
+    from helpers.coding.register import next_free_ids, register_source
+    from helpers.coding.study import Study
+    from helpers.dataset.schema import Schema
 
-    data = Path(args.data)
-    templates = Path(args.templates) if args.templates else data.resolve().parent / "coding"
+    if args.study:
+        study = Study.at(args.study)
+        if study is None:
+            raise ValueError(f"{args.study}: not a study folder (python -m helpers init makes one)")
+        data, default_templates = study.data, study.coding
+    else:
+        data = Path(args.data)
+        default_templates = data.resolve().parent / "coding"
+    templates = Path(args.templates) if args.templates else default_templates
     source_id, folder = register_source(args.file, data, templates)
     print(f"registered {Path(args.file).name} as {source_id} in {data / 'sources.csv'}")
-    print(f"coding template written to {folder}")
+    print(f"coding templates and numbered paragraphs written to {folder}")
+    ids = next_free_ids(data, Schema.of(data))
+    print("next free ids: " + ", ".join(f"{t} {i}" for t, i in ids.items()))
+    print(f"when filled: python -m helpers add {args.study or data} {folder}")
     return 0
 
 
@@ -138,8 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="only check that it is up to date")
     p.set_defaults(func=cmd_codebook)
     p = sub.add_parser("report", help="run every notebook on a dataset and write the figures")
-    p.add_argument("--data", required=True, help="data directory (validated first)")
-    p.add_argument("--out", required=True, help="figure directory: OUT/<notebook>/<figure>.*")
+    p.add_argument(
+        "study", nargs="?", help="a study folder: its data, its report.yml, into its output/"
+    )
+    p.add_argument("--data", help="data directory (validated first)")
+    p.add_argument("--out", help="figure directory: OUT/<notebook>/<figure>.*")
+    p.add_argument("--params", help="parameter file in the shape of notebooks/report.yml")
+    p.add_argument(
+        "--only", nargs="+", help="run only these notebooks (name or number, e.g. 02); no site"
+    )
     p.add_argument(
         "--notebooks-out",
         help="where executed notebooks go (default: notebooks/ "
@@ -149,8 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("new-source", help="register an article and write its coding template")
     p.add_argument("file", help="the article, a UTF-8 text file")
-    p.add_argument("--data", default="data", help="data directory (default: data)")
-    p.add_argument("--templates", help="folder for templates (default: coding/ beside DATA)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--study", help="the study folder to register the article in")
+    where.add_argument("--data", help="a data folder (name the project's data/ to change it)")
+    p.add_argument("--templates", help="folder for templates (default: the study's coding/)")
     p.set_defaults(func=cmd_new_source)
     p = sub.add_parser("add", help="add filled coding templates to the tables, all or nothing")
     p.add_argument("data_dir", help="a study folder, or a folder holding datapackage.json")

@@ -1,5 +1,7 @@
-"""The coding workflow: register a new article in sources.csv and write a coding template that
-lists, for every table that cites a source, the columns and the values the schema allows."""
+"""The coding workflow: register a new article in sources.csv and write its coding templates:
+one CSV per table a new source can need (the coded tables with the source filled in; the
+reference tables, for a new partner, body, person or theme, with their header only), the
+article's numbered paragraphs, and a guide with the next free ids and the allowed values."""
 
 from __future__ import annotations
 
@@ -18,11 +20,39 @@ from helpers.files import exclusive_lock, write_all_atomic
 LOCK_NAME = ".lock"  # in the data folder: held while sources.csv is read, numbered and written
 LOCK_WAIT = 60.0  # seconds a registration waits for another one before it refuses
 CODED_TABLES = ("events", "participants", "agreements", "event_themes", "agreement_themes")
+REFERENCE_TABLES = ("partners", "bodies", "persons", "themes")  # a new partner needs all four
+NUMBERED_IDS = {"events": "event_id", "agreements": "agreement_id"}  # E001, A001, ...
+
+
+def next_id(existing: list[str], prefix: str, first: int = 1) -> str:
+    """The id after the highest ``<prefix><number>`` among ``existing`` (three digits at least)."""
+    numbers = [
+        int(s[len(prefix) :])
+        for s in existing
+        if s.startswith(prefix) and s[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{(max(numbers) + 1 if numbers else first):03d}"
 
 
 def next_source_id(existing: list[str]) -> str:
-    numbers = [int(s[1:]) for s in existing if s.startswith("S") and s[1:].isdigit()]
-    return f"S{(max(numbers) + 1 if numbers else 0):03d}"
+    return next_id(existing, "S", first=0)
+
+
+def next_free_ids(data_dir: Path, schema: Schema) -> dict[str, str]:
+    """The next free id of each numbered table (events E..., agreements A...)."""
+    found = {}
+    for name, column in NUMBERED_IDS.items():
+        path = data_dir / schema.table(name).path
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            ids = [row.get(column) or "" for row in csv.DictReader(handle)]
+        found[name] = next_id(ids, column[0].upper())
+    return found
+
+
+def numbered_paragraphs(text: str) -> str:
+    """The article's paragraphs (non-empty lines), each with the number rows cite it by."""
+    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
+    return "".join(f"{i:>3}  {p}\n" for i, p in enumerate(paragraphs, start=1))
 
 
 def register_source(
@@ -86,10 +116,13 @@ def _register(
     if folder.exists():
         raise DataError(f"{folder} exists already; remove it or choose another template folder")
     writers = {sources_path: lambda tmp: tmp.write_text(buffer.getvalue(), encoding="utf-8")}
-    for name in CODED_TABLES:
+    for name in (*CODED_TABLES, *REFERENCE_TABLES):
         writers[folder / f"{name}.csv"] = _template_writer(schema, name, source_id)
-    guide = template_guide(schema, source_id, article.name, paragraph_count(text))
+    ids = next_free_ids(data_dir, schema)
+    guide = template_guide(schema, source_id, article.name, paragraph_count(text), ids)
+    paragraphs = numbered_paragraphs(text)
     writers[folder / "README.md"] = lambda tmp: tmp.write_text(guide, encoding="utf-8")
+    writers[folder / "paragraphs.txt"] = lambda tmp: tmp.write_text(paragraphs, encoding="utf-8")
     write_all_atomic(writers)
     return source_id, folder
 
@@ -104,23 +137,37 @@ def _template_writer(schema: Schema, name: str, source_id: str):
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=table.field_names, lineterminator="\n")
             writer.writeheader()
-            writer.writerow(row)
+            if name in CODED_TABLES:  # a reference table gets rows only for something new
+                writer.writerow(row)
 
     return write
 
 
-def template_guide(schema: Schema, source_id: str, file_name: str, paragraphs: int) -> str:
+def template_guide(
+    schema: Schema, source_id: str, file_name: str, paragraphs: int, ids: dict[str, str]
+) -> str:
     """The template's README: what to fill in, column by column, with the allowed values."""
+    free = ", ".join(f"{name} from `{first}`" for name, first in ids.items())
     lines = [
         f"# Coding template for {source_id} ({file_name})",
         "",
-        f"The article has {paragraphs} paragraphs (non-empty lines); cite them by number.",
-        "Fill one row per observation in each CSV here, following data/CODEBOOK.md, then copy",
-        "the rows into the tables of the data directory and run `python -m helpers validate`.",
-        "Leave a cell empty when the article does not say; never guess.",
+        f"The article has {paragraphs} paragraphs (non-empty lines), numbered in",
+        "`paragraphs.txt`; every row cites one by its number.",
+        f"Next free ids: {free}.",
+        "",
+        "Fill one row per observation in each CSV here, following the codebook (CODEBOOK.md of",
+        "the data folder). The coded tables come with the source filled in; copy that row for",
+        "more. A new partner needs a row in partners.csv, bodies.csv and persons.csv too, and a",
+        "new theme a row in themes.csv (see the codebook on extending the vocabularies). Leave a",
+        "cell empty when the article does not say; never guess. Then add the rows, all or nothing:",
+        "",
+        "    python -m helpers add STUDY THIS_FOLDER",
+        "",
+        "It validates the result and changes nothing when anything is wrong, naming the line of",
+        "the template to fix.",
         "",
     ]
-    for name in CODED_TABLES:
+    for name in (*CODED_TABLES, *REFERENCE_TABLES):
         table = schema.table(name)
         lines += [
             f"## {name}.csv",

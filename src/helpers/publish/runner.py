@@ -13,7 +13,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,14 +72,16 @@ def plan(
     executed_dir: Path,
     notebooks_dir: Path = PROJECT_NOTEBOOKS,
     parameters_file: Path = PARAMETERS_FILE,
+    only: Sequence[str] | None = None,
 ) -> list[Job]:
-    """The jobs of one report, with every parameter checked against the notebooks and the data
-    before any run."""
+    """The jobs of one report (``only``: these notebooks, by name, file name or number), with
+    every parameter checked against the notebooks and the data before any run."""
     defaults, per_notebook = load_parameters(parameters_file)
     require_valid(data_dir)
     sources = sorted(notebooks_dir.glob("[0-9]*.ipynb"))
     if not sources:
         raise DataError(f"{notebooks_dir}: no notebooks to run")
+    chosen = _chosen(sources, only)
     unknown = sorted(set(per_notebook) - {s.stem for s in sources})
     if unknown:
         raise DataError(
@@ -87,7 +89,7 @@ def plan(
             f"{shown([s.stem for s in sources], limit=200)}"
         )
     jobs = []
-    for source in sources:
+    for source in chosen:
         own = per_notebook.get(source.stem, {})
         declared = set(papermill.inspect_notebook(str(source)))
         for where, values in (("defaults", defaults), (f"notebooks.{source.stem}", own)):
@@ -115,6 +117,22 @@ def plan(
             raise ParameterError(f"{parameters_file}: {source.stem}: {exc}{where}") from None
         jobs.append(Job(source, executed_dir / source.name, params))
     return jobs
+
+
+def _chosen(sources: list[Path], only: Sequence[str] | None) -> list[Path]:
+    """The notebooks named in ``only`` (all when None): each by its name (``02_themes_by_partner``),
+    its file name or its number (``02``)."""
+    if not only:
+        return sources
+    chosen = []
+    for name in only:
+        found = [s for s in sources if name in (s.stem, s.name, s.stem.split("_", 1)[0])]
+        if not found:
+            raise DataError(
+                f"--only: no notebook {shown(name)}; allowed: {[s.stem for s in sources]}"
+            )
+        chosen += [s for s in found if s not in chosen]
+    return sorted(chosen)
 
 
 def normalise(path: Path, job: Job) -> str:
@@ -203,9 +221,12 @@ def run_report(
     jobs: int | None = None,
     *,
     site: bool = True,
+    parameters_file: Path | str = PARAMETERS_FILE,
+    only: Sequence[str] | None = None,
 ) -> Report:
-    """Run every notebook, store the executed copies and (unless ``site`` is false) build the
-    site, where ``publication_dirs`` says.
+    """Run every notebook (``only``: the named ones, and then no site is built), with the
+    parameters of ``parameters_file``; store the executed copies and (unless ``site`` is false)
+    build the site, where ``publication_dirs`` says.
 
     The output folder must be one of its own (``check_out_dir``); one report at a time writes
     to it (``OUT/.report.lock``); the report overwrites and removes only the files it wrote
@@ -218,8 +239,9 @@ def run_report(
     check_out_dir(out_dir, data_dir)
     if not own_notebooks:
         check_out_dir(executed, data_dir, option="--notebooks-out")
+    site = site and not only  # a site of some notebooks would drop the others' pages
     with report_lock(out_dir):
-        work = plan(data_dir, out_dir, executed)
+        work = plan(data_dir, out_dir, executed, parameters_file=Path(parameters_file), only=only)
         old = load_manifest(out_dir)
         if not own_notebooks:  # the project's stored notebooks are the report's own
             require_owned_files(old, out_dir, [job.target for job in work])
@@ -257,6 +279,13 @@ def run_report(
         else:  # the site of an earlier report stays, and stays owned
             site_key = Path(os.path.relpath(site_dir, out_dir)).as_posix() + "/"
             kept = {k: v for k, v in old.items() if k.startswith(site_key)}
+        if only:  # the files of the notebooks not run stay, and stay owned
+            ran = [Path(os.path.relpath(p, out_dir)).as_posix() for p in watched]
+            kept |= {
+                k: v
+                for k, v in old.items()
+                if not any(k == r or k.startswith(r + "/") for r in ran)
+            }
         remove_stale({k: v for k, v in old.items() if k not in kept}, written, out_dir)
         save_manifest(out_dir, written, keep=kept)
     return Report([job.target for job in work], out_dir, index)
