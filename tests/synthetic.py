@@ -94,7 +94,8 @@ def generate(target: Path, *, seed: int = 7, n_occasions: int = 120) -> Expected
                     "kind": kind,
                     "label": theme.replace("_", " ").title(),
                     "definition": "Synthetic theme.",
-                    "plover": "",
+                    "plover_event_type": "",
+                    "plover_context": "",
                     "cameo": "",
                 }
             )

@@ -135,3 +135,35 @@ def test_the_precisions_of_the_date_rules_are_those_the_schema_declares() -> Non
     assert coarsen("2019-03-05", "day") == ("2019-03", "month")
     assert coarsen("2019-03", "month") == ("2019", "year")
     assert coarsen("2019", "year") is None
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("plover_event_type", "crime"),  # a PLOVER context in the event-type column
+        ("plover_context", "COOPERATE"),  # an event type in the context column
+        ("plover_event_type", "COLLABORATE"),  # no such PLOVER event type
+        ("cameo", "999"),  # no such CAMEO code
+    ],
+)
+def test_interop_codes_are_checked_against_their_code_lists(data_copy: Path, column, value):
+    themes = pd.read_csv(data_copy / "themes.csv", dtype=str, keep_default_na=False)
+    themes.loc[0, column] = value
+    themes.to_csv(data_copy / "themes.csv", index=False, lineterminator="\n")
+    problems = [p for p in validate_dataset(data_copy) if p.file == "themes.csv"]
+    assert [(p.row, p.column, p.value, p.rule) for p in problems] == [
+        (2, column, value, "foreign-key")
+    ]
+
+
+def test_the_code_lists_are_vocabularies_with_their_source_and_licence() -> None:
+    schema = Schema.of(DATA)
+    for name in ("plover_event_types", "plover_contexts", "cameo_codes"):
+        table = schema.table(name)
+        assert table.is_vocabulary
+        descriptor = next(r for r in schema.descriptor["resources"] if r["name"] == name)
+        assert descriptor["sources"] and descriptor["licenses"][0]["name"] == "CC-BY-SA-4.0"
+    used = pd.read_csv(DATA / "themes.csv", dtype=str, keep_default_na=False)
+    types = set(pd.read_csv(DATA / "plover_event_types.csv").code)
+    assert set(used.plover_event_type) - {""} <= types
+    assert not set(used.plover_context) & types  # no event type among the contexts

@@ -62,7 +62,7 @@ def test_init_refuses_a_folder_with_files(tmp_path: Path) -> None:
 def test_validate_fails_while_the_codebook_is_stale(tmp_path: Path) -> None:
     study = init_study(tmp_path / "s")
     with open(study.data / "themes.csv", "a", encoding="utf-8") as handle:
-        handle.write("piracy,crime,Piracy,Robbery at sea (fictional test theme).,crime,\n")
+        handle.write("piracy,crime,Piracy,Robbery at sea (fictional test theme).,,crime,\n")
     run = helpers("validate", str(study.root))
     assert run.returncode == 1 and "CODEBOOK.md: out of date" in run.stderr
     assert helpers("codebook", str(study.root)).returncode == 0

@@ -31,7 +31,6 @@ from helpers.paths import (
     PROJECT_ROOT,
 )
 
-VOCABULARY_TABLES = ("themes",)  # kept by an empty study: the theme vocabulary is a table
 PROJECT_FOLDERS = ("data", "figures", "notebooks", "src", "tests", "docs", "benchmarks")
 
 
@@ -111,7 +110,7 @@ def init_study(root: Path | str, *, empty: bool = False, title: str | None = Non
         )
         for table in schema.tables.values():
             source, target = PROJECT_DATA / table.path, staging / "data" / table.path
-            if empty and table.name not in VOCABULARY_TABLES:
+            if empty and not table.is_vocabulary:  # an empty study keeps the vocabularies
                 with open(target, "w", encoding="utf-8", newline="") as handle:
                     csv.writer(handle, lineterminator="\n").writerow(table.field_names)
             else:

@@ -24,6 +24,10 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def constraint_text(field) -> str:
     c = field.constraints
     parts = []
@@ -42,12 +46,23 @@ def constraint_text(field) -> str:
     return "; ".join(parts)
 
 
+def _provenance(schema: Schema, name: str) -> list[str]:
+    """Source and licence lines of a table that declares its own (a bundled code list)."""
+    resource = next(r for r in schema.descriptor["resources"] if r.get("name") == name)
+    lines = [
+        f"Source: {s.get('title', '')} ({s.get('path', '')})." for s in resource.get("sources", [])
+    ]
+    lines += [f"Licence: {x.get('title') or x.get('name')}." for x in resource.get("licenses", [])]
+    return lines
+
+
 def variable_tables(schema: Schema) -> str:
     """Markdown: one section per table with its keys and a row per column."""
     out = []
     for table in schema.tables.values():
         out.append(f"### `{table.path}`: {table.title}\n\n{table.description}\n")
         out.append(f"Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}.")
+        out += _provenance(schema, table.name)
         for fk in table.foreign_keys:
             target = fk["reference"]["resource"] or table.name
             out.append(
@@ -74,14 +89,13 @@ def theme_table(data_dir: Path) -> str:
     schema = Schema.of(data_dir)
     themes = read_table(data_dir, schema.table("themes")).sort_values(["kind", "theme_id"])
     lines = [
-        "| theme_id | kind | label | definition | PLOVER | CAMEO |",
-        "|---|---|---|---|---|---|",
+        "| theme_id | kind | label | definition | PLOVER event type | PLOVER context | CAMEO |",
+        "|---|---|---|---|---|---|---|",
     ]
     for t in themes.itertuples():
         lines.append(
             f"| `{t.theme_id}` | {t.kind} | {_cell(t.label)} | {_cell(t.definition)} "
-            f"| {t.plover if isinstance(t.plover, str) else ''} "
-            f"| {t.cameo if isinstance(t.cameo, str) else ''} |"
+            f"| {_text(t.plover_event_type)} | {_text(t.plover_context)} | {_text(t.cameo)} |"
         )
     return "\n".join(lines)
 

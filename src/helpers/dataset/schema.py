@@ -45,6 +45,11 @@ class Table:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
     foreign_keys: tuple[dict[str, Any], ...]
+    role: str = "data"  # "vocabulary": a controlled vocabulary kept as a table (themes, code lists)
+
+    @property
+    def is_vocabulary(self) -> bool:
+        return self.role == "vocabulary"
 
     def field(self, name: str) -> Field:
         for field in self.fields:
@@ -125,6 +130,7 @@ class Schema:
                 fields=fields,
                 primary_key=tuple(schema.get("primaryKey", [])),
                 foreign_keys=tuple(schema.get("foreignKeys", [])),
+                role=str(res.get("role", "data")),
             )
         return tables
 
