@@ -263,3 +263,31 @@ def test_the_second_coding_is_valid_and_compared(project_scope) -> None:
         sorted(project_scope.tables["sources"].source_id.astype(str))
     )
     assert (result.alphas.units > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("blank.txt", b"  \n\n \n", "the file is empty"),
+        ("nul.txt", b"\x00\x00\x00", "control characters"),
+        ("bell.txt", b"A line\x07 with a bell\n", "control characters"),
+        ("line\nbreak.txt", b"An article.\n", "control character"),
+    ],
+)
+def test_new_source_refuses_what_is_not_an_article(data_copy, tmp_path, name, content, message):
+    article = tmp_path / name
+    article.write_bytes(content)
+    before = digest(data_copy)
+    with pytest.raises(DataError, match=message):
+        register_source(article, data_copy, tmp_path / "coding")
+    assert digest(data_copy) == before and not (tmp_path / "coding").exists()
+
+
+def test_new_source_names_a_sources_row_with_an_extra_cell(data_copy, article) -> None:
+    path = data_copy / "sources.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",an extra cell"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"sources.csv, row 3: more cells than columns"):
+        register_source(article, data_copy, data_copy.parent / "coding")

@@ -67,11 +67,23 @@ def register_source(
     article, data_dir = Path(article), Path(data_dir)
     if not article.is_file():
         raise DataError(f"{article}: no such file")
+    if any(ord(c) < 32 or c == "\x7f" for c in article.name):
+        raise DataError(
+            f"{article.name!r}: a file name with a control character (e.g. a line break)"
+        )
     content = article.read_bytes()
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{article}: not UTF-8 text ({exc})") from None
+    if not text.strip():
+        raise DataError(f"{article}: the file is empty; an article has at least one paragraph")
+    control = sorted({c for c in text if ord(c) < 32 and c not in "\t\n\r"})
+    if control:
+        raise DataError(
+            f"{article}: contains control characters {', '.join(repr(c) for c in control)}; "
+            "an article is plain text"
+        )
     busy = (
         f"{data_dir}: another registration held its lock ({data_dir / LOCK_NAME}) for "
         f"{LOCK_WAIT:.0f} s; try again when it has finished"
@@ -95,6 +107,12 @@ def _register(
         header, rows = reader.fieldnames or [], list(reader)
     if header != schema.table("sources").field_names:
         raise DataError(f"{sources_path}: header differs from the schema; run validate first")
+    for i, row in enumerate(rows):
+        if None in row or None in row.values():
+            raise DataError(
+                f"{sources_path}, row {line_of_row(sources_path, i)}: "
+                f"{'more' if None in row else 'fewer'} cells than columns; run validate first"
+            )
     checksum = hashlib.sha256(content).hexdigest()
     for i, row in enumerate(rows):
         if row["file_name"] == article.name or row["sha256"] == checksum:
