@@ -133,6 +133,23 @@ def _context(partners: list[str], years: tuple[int, ...] = ()):
     return FigureContext(partner_colors(partners), names, years)
 
 
+def _theme_rows(partners: list[str], label: str):
+    """One official theme row per partner, as the theme tables have them."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "partner_id": partners,
+            "theme_id": "t1",
+            "kind": "crime",
+            "label": label,
+            "voice": "official",
+            "occasions": 1,
+            "sources": 1,
+        }
+    )
+
+
 def _colorbars(fig) -> list:
     """The colour bars of a figure (on axes of their own or inset in a panel)."""
     axes = [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
@@ -184,24 +201,11 @@ def test_empty_years_are_on_the_axis_and_greyed(project_scope) -> None:
 @pytest.mark.parametrize("n_partners", [2, 4, 7, 10])
 def test_partner_labels_never_overlap(n_partners: int) -> None:
     import matplotlib.pyplot as plt
-    import pandas as pd
 
     from helpers.figures import themes_by_partner
 
     partners = [f"P{i:02d}" for i in range(n_partners)]
-    table = pd.DataFrame(
-        {
-            "partner_id": partners,
-            "theme_id": "t1",
-            "kind": "crime",
-            "label": "Theme",
-            "voice": "official",
-            "occasions": 1,
-            "sources": 1,
-            "partner_occasions": 2,
-            "share": 0.5,
-        }
-    )
+    table = _theme_rows(partners, "Theme").assign(partner_occasions=2, share=0.5)
     fig = themes_by_partner.themes_official_share(table, _context(partners))
     fig.canvas.draw()
     labels = fig.axes[0].get_xticklabels()
@@ -318,18 +322,7 @@ def test_panel_titles_never_overlap(n_partners: int) -> None:
     from helpers.figures import agreements, themes_by_partner, themes_over_time
 
     partners = [f"P{i:02d}" for i in range(n_partners)]
-    themes = pd.DataFrame(
-        {
-            "partner_id": partners,
-            "theme_id": "t1",
-            "kind": "crime",
-            "label": "A theme with a long label",
-            "voice": "official",
-            "year": "2020",
-            "occasions": 1,
-            "sources": 1,
-        }
-    )
+    themes = _theme_rows(partners, "A theme with a long label").assign(year="2020")
     kinds = pd.DataFrame(
         {"partner_id": partners, "kind": "mou", "status": "signed", "agreements": 1, "sources": 1}
     )

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset.dates import year_axis
-from helpers.figures.marks import dot_area, marker_handle, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
+from helpers.figures.marks import compared_panels, dot_area, marker_handle, year_ticks
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, FigureContext
 
 
 def agreements_by_kind_status(
@@ -17,14 +17,7 @@ def agreements_by_kind_status(
     """Agreement records per partner and kind, stacked by status; one scale for every panel."""
     partners = context.partners
     kinds = sorted(table.kind.astype(str).unique())
-    fig, axes = plt.subplots(
-        1,
-        len(partners),
-        figsize=(PAGE_WIDTH, 0.3 * len(kinds) + 1.4),
-        sharey=True,
-        sharex=True,
-        squeeze=False,
-    )
+    fig, axes = compared_panels(len(partners), 0.3 * len(kinds) + 1.4)
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
     for ax, partner in zip(axes[0], partners, strict=True):
         left = np.zeros(len(kinds))

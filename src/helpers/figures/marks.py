@@ -14,7 +14,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from helpers.figures.style import SEQUENTIAL
+from helpers.figures.style import PAGE_WIDTH, SEQUENTIAL
 
 EMPTY = "#9a9a9a"  # colour of the label of a year without data
 
@@ -128,3 +128,8 @@ def theme_grid(
     for spine in ax.spines.values():
         spine.set_visible(False)
     return mesh
+
+
+def compared_panels(n: int, height: float, width: float = PAGE_WIDTH):
+    """A row of ``n`` panels (one per partner) sharing both scales, so that they compare."""
+    return plt.subplots(1, n, figsize=(width, height), sharey=True, sharex=True, squeeze=False)

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from helpers.dataset.vocabulary import with_declared
+from helpers.figures.marks import compared_panels
 from helpers.figures.style import (
     COLUMN_WIDTH,
     HATCHES,
@@ -72,14 +73,7 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     panel per partner; every panel has the same scale, so that bars compare across panels."""
     partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
-    fig, axes = plt.subplots(
-        1,
-        len(partners),
-        figsize=(PAGE_WIDTH, 0.17 * len(themes) + 1.4),
-        sharey=True,
-        sharex=True,
-        squeeze=False,
-    )
+    fig, axes = compared_panels(len(partners), 0.17 * len(themes) + 1.4)
     y = np.arange(len(themes))
     voices = [
         (voice, OKABE_ITO[i % len(OKABE_ITO)], HATCHES[i % len(HATCHES)])
