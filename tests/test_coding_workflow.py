@@ -291,3 +291,36 @@ def test_new_source_names_a_sources_row_with_an_extra_cell(data_copy, article) -
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"sources.csv, row 3: more cells than columns"):
         register_source(article, data_copy, data_copy.parent / "coding")
+
+
+def test_a_killed_simulation_leaves_a_copy_the_next_report_removes(tmp_path, project_scope):
+    """The simulated coder's copy is made in the figure folder under a temporary's name, so
+    that what a killed run leaves there is removed by the next report (helpers.files)."""
+    import tempfile as real_tempfile
+
+    from helpers.coding import simulation
+    from helpers.files import TEMP_NAME, remove_leftovers
+
+    made = []
+
+    class Keep(real_tempfile.TemporaryDirectory):  # as if the run were killed: nothing removed
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._finalizer.detach()  # nor when the object goes
+            made.append(Path(self.name))
+
+        def cleanup(self):
+            pass
+
+        def __exit__(self, *exc):
+            return None
+
+    original = simulation.tempfile.TemporaryDirectory
+    simulation.tempfile.TemporaryDirectory = Keep
+    try:
+        simulation.simulated_second_coder(project_scope, seed=1, rate=0.2, work_dir=tmp_path)
+    finally:
+        simulation.tempfile.TemporaryDirectory = original
+    (left,) = made
+    assert left.parent == tmp_path and TEMP_NAME.match(left.name)
+    assert remove_leftovers(tmp_path) == [left] and not left.exists()

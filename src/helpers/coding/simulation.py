@@ -70,11 +70,20 @@ def perturb(
     return changes
 
 
-def simulated_second_coder(scope: Scope, seed: int, rate: float) -> tuple[list[str], Comparison]:
+def simulated_second_coder(
+    scope: Scope, seed: int, rate: float, work_dir: Path | str | None = None
+) -> tuple[list[str], Comparison]:
     """The worked example of notebook 06: a perturbed copy of the scope's data directory (see
-    ``perturb``), cut to the same scope, compared with the original. The copy is removed
-    whatever happens; returns the changes made and the comparison."""
-    with tempfile.TemporaryDirectory(prefix="second-coder-") as workdir:
+    ``perturb``), cut to the same scope, compared with the original. The copy is made in
+    ``work_dir`` (default: the system's temporary folder) and removed whatever happens; returns
+    the changes made and the comparison."""
+    if work_dir is not None:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+    # named as a temporary of helpers.files (TEMP_NAME): if a killed run leaves it in a report's
+    # figure folder, the next report removes it
+    with tempfile.TemporaryDirectory(
+        prefix=".second-coder.", suffix=".copy", dir=work_dir
+    ) as workdir:
         copy = Path(workdir) / "coder_b"
         changes = perturb(scope.data_dir, copy, seed=seed, rate=rate)
         coder_b = resolve(copy, **scope.parameters())
