@@ -153,23 +153,34 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+STUDY_OR_DATA = "a study folder, or a folder holding datapackage.json"
+
+
+def _command(sub, name: str, func, help: str) -> argparse.ArgumentParser:
+    """A subcommand that runs ``func``."""
+    parser = sub.add_parser(name, help=help)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("init", help="create a study folder of your own, beside the project's files")
+    p = _command(
+        sub, "init", cmd_init, "create a study folder of your own, beside the project's files"
+    )
     p.add_argument("study", help="the new folder (must not exist, or be empty)")
     p.add_argument("--empty", action="store_true", help="no coded rows, only the vocabularies")
     p.add_argument("--title", help="the study's title (heads its codebook and its site)")
-    p.set_defaults(func=cmd_init)
-    p = sub.add_parser("validate", help="check a data directory against the schema and codebook")
-    p.add_argument("data_dir", help="a study folder, or a folder holding datapackage.json")
+    p = _command(
+        sub, "validate", cmd_validate, "check a data directory against the schema and codebook"
+    )
+    p.add_argument("data_dir", help=STUDY_OR_DATA)
     p.add_argument("--seeds", help="folder of the source articles: also check their checksums")
-    p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("codebook", help="regenerate the variable tables of CODEBOOK.md")
-    p.add_argument("data_dir")
+    p = _command(sub, "codebook", cmd_codebook, "regenerate the variable tables of CODEBOOK.md")
+    p.add_argument("data_dir", help=STUDY_OR_DATA)
     p.add_argument("--check", action="store_true", help="only check that it is up to date")
-    p.set_defaults(func=cmd_codebook)
-    p = sub.add_parser("report", help="run every notebook on a dataset and write the figures")
+    p = _command(sub, "report", cmd_report, "run every notebook on a dataset and write the figures")
     p.add_argument(
         "study", nargs="?", help="a study folder: its data, its report.yml, into its output/"
     )
@@ -185,19 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
         "for the project's own figures, else OUT/notebooks)",
     )
     p.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores + 1)")
-    p.set_defaults(func=cmd_report)
-    p = sub.add_parser("new-source", help="register an article and write its coding template")
+    p = _command(
+        sub, "new-source", cmd_new_source, "register an article and write its coding template"
+    )
     p.add_argument("file", help="the article, a UTF-8 text file")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--study", help="the study folder to register the article in")
     where.add_argument("--data", help="a data folder (name the project's data/ to change it)")
     p.add_argument("--templates", help="folder for templates (default: the study's coding/)")
-    p.set_defaults(func=cmd_new_source)
-    p = sub.add_parser("add", help="add filled coding templates to the tables, all or nothing")
-    p.add_argument("data_dir", help="a study folder, or a folder holding datapackage.json")
+    p = _command(sub, "add", cmd_add, "add filled coding templates to the tables, all or nothing")
+    p.add_argument("data_dir", help=STUDY_OR_DATA)
     p.add_argument("templates", help="the folder of filled templates (e.g. STUDY/coding/S005)")
-    p.set_defaults(func=cmd_add)
-    p = sub.add_parser("agreement", help="intercoder reliability of two codings")
+    p = _command(sub, "agreement", cmd_agreement, "intercoder reliability of two codings")
     p.add_argument("dir_a", help="coding A: a study or data folder")
     p.add_argument("dir_b", help="coding B: a study or data folder")
     p.add_argument(
@@ -210,7 +220,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also units only one coder coded (as missing values), not only those both coded",
     )
-    p.set_defaults(func=cmd_agreement)
     return parser
 
 

@@ -34,22 +34,32 @@ TENTATIVE, RELIABLE = 0.667, 0.8  # Krippendorff's customary thresholds for alph
 MIN_UNITS = 10  # fewer units coded by both than this: alpha is too unstable to judge
 SECOND_CODER = "Coder B: an independent second coding of the same sources"
 
-# (table, key columns, value column, label) of each field compared unit by unit
-FIELDS = (
-    ("events", ("event_id",), "event_type", "Event type"),
-    ("events", ("event_id",), "parent_event_id", "Visit the event belongs to"),
-    ("events", ("event_id",), "start_date", "Date (start)"),
-    ("events", ("event_id",), "end_date", "Date (end)"),
-    ("events", ("event_id",), "date_precision", "Date precision"),
-    ("events", ("event_id",), "date_inferred", "Date inferred"),
-    ("events", ("event_id",), "mode", "Mode (in person, virtual)"),
-    ("events", ("event_id",), "visiting_side", "Visiting side"),
-    ("events", ("event_id",), "hosting_side", "Hosting side"),
-    ("agreements", ("agreement_id",), "kind", "Agreement kind"),
-    ("agreements", ("agreement_id",), "status", "Agreement status"),
-    ("agreements", ("agreement_id",), "date", "Agreement date"),
-    ("agreements", ("agreement_id",), "date_precision", "Agreement date precision"),
-)
+# the fields compared unit by unit: table -> (key column, {column: label})
+FIELDS = {
+    "events": (
+        "event_id",
+        {
+            "event_type": "Event type",
+            "parent_event_id": "Visit the event belongs to",
+            "start_date": "Date (start)",
+            "end_date": "Date (end)",
+            "date_precision": "Date precision",
+            "date_inferred": "Date inferred",
+            "mode": "Mode (in person, virtual)",
+            "visiting_side": "Visiting side",
+            "hosting_side": "Hosting side",
+        },
+    ),
+    "agreements": (
+        "agreement_id",
+        {
+            "kind": "Agreement kind",
+            "status": "Agreement status",
+            "date": "Agreement date",
+            "date_precision": "Agreement date precision",
+        },
+    ),
+}
 LINKS = {  # theme links: table, the unit's key column, label of the unit
     "event": ("event_themes", "event_id", "event"),
     "agreement": ("agreement_themes", "agreement_id", "agreement"),
@@ -273,15 +283,17 @@ def _field(tables: dict, table: str, key: tuple[str, ...], column: str) -> pd.Se
 
 def _variables(a: dict, b: dict) -> Iterable[Variable]:
     """Every variable the two codings can be compared on (see the module's docstring)."""
-    for table, key, column, label in FIELDS:
-        yield Variable(
-            column if table == "events" else f"agreement_{column}",
-            label,
-            table,
-            key,
-            _field(a, table, key, column),
-            _field(b, table, key, column),
-        )
+    for table, (key_column, columns) in FIELDS.items():
+        key = (key_column,)
+        for column, label in columns.items():
+            yield Variable(
+                column if table == "events" else f"agreement_{column}",
+                label,
+                table,
+                key,
+                _field(a, table, key, column),
+                _field(b, table, key, column),
+            )
     labels = dict(zip(a["themes"].theme_id.astype(str), a["themes"].label.astype(str), strict=True))
     for kind, (table, key, unit) in LINKS.items():
         parent = "events" if kind == "event" else "agreements"

@@ -34,31 +34,21 @@ from helpers.paths import (
 PROJECT_FOLDERS = ("data", "figures", "notebooks", "src", "tests", "docs", "benchmarks")
 
 
+def _inside(name: str) -> property:
+    """A path of the study, ``root / name``."""
+    return property(lambda self: self.root / name, doc=f"The study's {name}.")
+
+
 @dataclass(frozen=True)
 class Study:
-    """The folders and files of one study."""
+    """The folders and files of one study (see the module's docstring)."""
 
     root: Path
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def parameters(self) -> Path:
-        return self.root / "report.yml"
-
-    @property
-    def articles(self) -> Path:
-        return self.root / "articles"
-
-    @property
-    def coding(self) -> Path:
-        return self.root / "coding"
-
-    @property
-    def output(self) -> Path:
-        return self.root / "output"
+    data = _inside("data")
+    parameters = _inside("report.yml")
+    articles = _inside("articles")
+    coding = _inside("coding")
+    output = _inside("output")
 
     @classmethod
     def at(cls, folder: Path | str) -> Study | None:
