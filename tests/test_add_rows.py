@@ -74,3 +74,23 @@ def test_the_add_command(study) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "added 1 row(s)" in run.stdout and "valid" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda text: text.replace(",", ";").encode("utf-8"), "separated by ';'"),
+        (lambda text: text.replace("Sok Fictus", "Sok Fictús").encode("cp1252"), "UTF-8"),
+    ],
+    ids=["semicolons", "cp1252"],
+)
+def test_a_template_a_spreadsheet_damaged_is_named_as_such(study, tmp_path, damage, message):
+    templates = Path(shutil.copytree(FICTIONAL / "coder_a", tmp_path / "filled"))
+    persons = templates / "persons.csv"
+    persons.write_bytes(damage(persons.read_text(encoding="utf-8")))
+    before = digest(study.data)
+    with pytest.raises(InvalidAddition) as refused:
+        add_coded_rows(study.data, templates)
+    assert digest(study.data) == before
+    (problem,) = refused.value.problems
+    assert problem.file == str(persons) and message in problem.message

@@ -204,7 +204,8 @@ def test_agreement_without_event_is_an_occasion_of_its_own(data_copy: Path) -> N
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"year_to": 0}, "no dated event in"),
+        ({"year_to": 0}, "year_to: 0 is before the first dated year"),
+        ({"year_from": 2030}, "year_from: 2030 is after the last dated year"),
         ({"partners": ["TLS"], "year_from": 2019}, "no event or agreement of ['TLS']"),
     ],
 )

@@ -141,3 +141,10 @@ def test_malformed_parameter_file_is_a_clear_error(tmp_path, spec) -> None:
     params.write_text(json.dumps(spec))
     with pytest.raises(DataError, match="report.yml"):
         report.load_parameters(params)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_notebooks_do_not_depend_on_the_interpreter_patch_version(path: Path) -> None:
+    """A Python 3.11.2 and a 3.11.7 give the same stored notebook (a fresh clone stays clean)."""
+    language = json.loads(path.read_text(encoding="utf-8"))["metadata"]["language_info"]
+    assert language["version"].count(".") == 1

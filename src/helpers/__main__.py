@@ -147,9 +147,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
             return 1
     sources = [s for part in args.sources or [] for s in part.split(",") if s] or None
     result = compare(*folders, sources, all_units=args.all_units)
-    print(report(result))
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    print(report(result))  # its warnings included
     return 0
 
 

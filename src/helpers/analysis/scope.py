@@ -126,10 +126,14 @@ def resolve(
         lo = year_from if year_from is not None else years.min()
         hi = year_to if year_to is not None else years.max()
         if not ((years >= lo) & (years <= hi)).any():
-            raise ParameterError(
-                f"year_from/year_to: no dated event in {lo}–{hi}; the data cover "
-                f"{years.min()}–{years.max()}"
-            )
+            first, last = years.min(), years.max()
+            if year_from is not None and year_from > last:
+                what = f"year_from: {year_from} is after the last dated year, {last}"
+            elif year_to is not None and year_to < first:
+                what = f"year_to: {year_to} is before the first dated year, {first}"
+            else:
+                what = f"year_from/year_to: no dated event in {lo}–{hi}"
+            raise ParameterError(f"{what}; the data cover {first}–{last}")
 
     kinds = Schema.of(data_dir).enum("themes", "kind")
     if theme_kind != ALL and theme_kind not in kinds:

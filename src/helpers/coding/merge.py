@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from helpers.dataset.codebook import render
+from helpers.dataset.damage import damage_problems
 from helpers.dataset.lines import line_of_record, record_starts
 from helpers.dataset.schema import Schema
 from helpers.dataset.validate import Problem, validate_dataset
@@ -52,6 +53,9 @@ def read_templates(folder: Path, schema: Schema) -> list[Addition]:
         path = folder / Path(table.path).name
         if not path.is_file():
             continue
+        damage = damage_problems(path, table)  # a spreadsheet's separator, encoding, quotes
+        if damage:
+            raise InvalidAddition([replace(p, file=str(path)) for p in damage])
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 records = list(csv.reader(handle))

@@ -139,6 +139,10 @@ def normalise(path: Path, job: Job) -> str:
     """The executed notebook without what changes from run to run (timings, paths, random ids)."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)
+    # the interpreter's patch version differs between machines (3.11.2, 3.11.7): keep 3.11
+    language = nb.metadata.get("language_info", {})
+    if "version" in language:
+        language["version"] = ".".join(str(language["version"]).split(".")[:2])
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
