@@ -4,6 +4,7 @@ deterministic and atomic outputs, normalised stored notebooks."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import matplotlib
 
