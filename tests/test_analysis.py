@@ -146,7 +146,7 @@ def test_scope_one_partner_narrow_years() -> None:
             {"year_from": 2025, "year_to": 2020},
             "year_from/year_to: the range 2025–2020 is inverted",
         ),
-        ({"year_from": 1990, "year_to": 1995}, "no dated event in 1990–1995"),
+        ({"year_from": 1990, "year_to": 1995}, "year_to: 1995 is before the first dated year"),
         ({"year_from": "2020"}, "year_from: '2020' is not a whole year"),
         (
             {"theme_kind": "weapons"},
