@@ -406,3 +406,22 @@ def test_text_from_the_data_is_drawn_as_plain_text(tmp_path, report_style) -> No
     save_figure(fig, counts, tmp_path, "counts")
     assert partner in plain(fig.axes[1].get_legend().get_texts())
     plt.close("all")
+
+
+def test_records_with_the_same_date_are_counted_on_the_timeline(project_scope) -> None:
+    """Three agreements signed the same year draw one mark: it says x3, not 1."""
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis.dataset_overview import timeline
+    from helpers.figures import dataset_overview
+    from helpers.figures.style import figure_context
+
+    items = timeline(project_scope)
+    same = items.agreements.groupby(["partner_id", "lo"], observed=True).size()
+    fig = dataset_overview.timeline(items, figure_context(project_scope))
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert sorted(labels) == sorted(f"×{n}" for n in same[same > 1])
+    assert labels and "×n: n records with the same date" in [
+        t.get_text() for t in fig.axes[0].get_legend().get_texts()
+    ]
+    plt.close(fig)

@@ -51,6 +51,9 @@ def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.F
     return fig
 
 
+MAX_COUNTS = 200  # at most this many "×n" labels: a denser timeline is read from its table
+
+
 def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
     """Events and agreements over time, one row per partner; a bar spans what the date's
     precision leaves open (a whole year, a whole month), a marker shows a known day. Events are
@@ -67,10 +70,15 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
             "span": {"lw": 2.2, "alpha": 0.9, "linestyles": (0, (1.5, 1))},
         },
     }
+    counted = False
     for frame, style in ((events, styles["event"]), (agreements, styles["agreement"])):
-        # one mark per partner and span: identical spans would only overdraw each other
-        dated = frame[frame.lo.notna().to_numpy()].drop_duplicates(
-            ["partner_id", "precision", "lo", "hi"]
+        # one mark per partner and span, with the number of rows it stands for: identical
+        # spans would only overdraw each other
+        dated = (
+            frame[frame.lo.notna().to_numpy()]
+            .groupby(["partner_id", "precision", "lo", "hi"], observed=True, sort=False)
+            .size()
+            .reset_index(name="n")
         )
         row = dated.partner_id.astype("string").map(rows).to_numpy(dtype=int)
         y = row + style["offset"]
@@ -94,6 +102,24 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
             linewidths=0.4,
             zorder=3,
         )
+        several = dated.n.to_numpy() > 1
+        for at, height, n in list(
+            zip(
+                np.where(day, dated.lo, dated.hi)[several],
+                y[several],
+                dated.n.to_numpy()[several],
+                strict=True,
+            )
+        )[:MAX_COUNTS]:
+            ax.annotate(
+                f"×{n}",
+                (at, height),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6,
+            )
+        counted = counted or bool(several.any())
     ax.set_yticks(range(len(partners)), [context.label(p) for p in partners])
     ax.set_ylim(-0.6, len(partners) - 0.4)
     ax.invert_yaxis()
@@ -116,6 +142,8 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
             label="agreement, only month or year known",
         ),
     ]
+    if counted:
+        handles.append(Line2D([], [], ls="none", label="×n: n records with the same date"))
     undated = int(events.lo.isna().sum() + agreements.lo.isna().sum())
     if undated:
         handles.append(Line2D([], [], ls="none", label=f"not shown: {undated} undated row(s)"))
