@@ -60,6 +60,12 @@ FIELDS = {
         },
     ),
 }
+UNIT_KEYS = {table: key for table, (key, _) in FIELDS.items()}  # events, agreements
+CHILDREN = (  # rows that hang on a unit: table, key column, the unit's table
+    ("participants", "event_id", "events"),
+    ("event_themes", "event_id", "events"),
+    ("agreement_themes", "agreement_id", "agreements"),
+)
 LINKS = {  # theme links: table, the unit's key column, label of the unit
     "event": ("event_themes", "event_id", "event"),
     "agreement": ("agreement_themes", "agreement_id", "agreement"),
@@ -149,10 +155,9 @@ def compare_scopes(
     if not all_units:
         keep = units_a & units_b
         a, b = _only_units(a, keep), _only_units(b, keep)
-    variables = list(_variables(a, b))
-    alpha_rows, disagreements = [], _unit_differences(scope_a, scope_b, units_a, units_b)
     lines_a, lines_b = _LineFinder(scope_a), _LineFinder(scope_b)
-    for var in variables:
+    alpha_rows, disagreements = [], _unit_differences(units_a, units_b, lines_a, lines_b)
+    for var in _variables(a, b):
         both = sorted(set(var.a.index) & set(var.b.index))
         differing = [u for u in both if var.a[u] != var.b[u]]
         alpha_rows.append(
@@ -232,42 +237,37 @@ def _restricted(
 ) -> dict[str, pd.DataFrame]:
     """The events and agreements of the sources compared (source ids in coding A's numbering),
     and the rows that hang on them, with keys as text."""
-    out = {}
-    for table, key in (("events", "event_id"), ("agreements", "agreement_id")):
+    out = {"themes": tables["themes"]}
+    for table, key in UNIT_KEYS.items():
         frame = tables[table].astype({key: "string", "source_id": "string"})
         frame["source_id"] = frame.source_id.map(ids)
         out[table] = frame[frame.source_id.isin(sources)].reset_index(drop=True)
-    for table, key, parent in (
-        ("participants", "event_id", "events"),
-        ("event_themes", "event_id", "events"),
-        ("agreement_themes", "agreement_id", "agreements"),
-    ):
+    return _with_children(out, tables)
+
+
+def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd.DataFrame]:
+    """``units`` (events and agreements) with the rows of ``tables`` that hang on them."""
+    out = dict(units)
+    for table, key, parent in CHILDREN:
         frame = tables[table].astype({key: "string"})
-        keys = set(out[parent][key].dropna())
+        keys = set(units[parent][key].dropna())
         out[table] = frame[frame[key].isin(keys)].reset_index(drop=True)
-    out["themes"] = tables["themes"]
     return out
 
 
 def _units(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
     """Every unit of a coding: (table, key) of its events and agreements."""
-    events = {("events", str(e)) for e in tables["events"].event_id}
-    return events | {("agreements", str(a)) for a in tables["agreements"].agreement_id}
+    return {(table, str(k)) for table, key in UNIT_KEYS.items() for k in tables[table][key]}
 
 
 def _only_units(tables: dict[str, pd.DataFrame], keep: set[tuple[str, str]]) -> dict:
-    out = dict(tables)
-    for table, key, parent in (
-        ("events", "event_id", "events"),
-        ("agreements", "agreement_id", "agreements"),
-        ("participants", "event_id", "events"),
-        ("event_themes", "event_id", "events"),
-        ("agreement_themes", "agreement_id", "agreements"),
-    ):
+    """The tables cut to the units in ``keep`` and the rows that hang on them."""
+    units = dict(tables)
+    for table, key in UNIT_KEYS.items():
         frame = tables[table]
-        mask = np.array([(parent, str(k)) in keep for k in frame[key]], dtype=bool)
-        out[table] = frame[mask].reset_index(drop=True)
-    return out
+        mask = np.array([(table, str(k)) in keep for k in frame[key]], dtype=bool)
+        units[table] = frame[mask].reset_index(drop=True)
+    return _with_children(units, tables)
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -381,22 +381,26 @@ def _attendance(a: dict, b: dict, coding: dict) -> pd.Series:
     )
 
 
-def _unit_differences(scope_a: Scope, scope_b: Scope, units_a: set, units_b: set) -> list[dict]:
+def _unit_differences(
+    units_a: set, units_b: set, lines_a: _LineFinder, lines_b: _LineFinder
+) -> list[dict]:
     """A unit only one coder has is listed once, not once per variable."""
     found = []
-    lines_a, lines_b = _LineFinder(scope_a), _LineFinder(scope_b)
     for table, unit in sorted(units_a ^ units_b):
-        key = ("event_id",) if table == "events" else ("agreement_id",)
-        var = Variable("unit", "", table, key, pd.Series(dtype=object), pd.Series(dtype=object))
+        var = Variable(
+            "unit", "", table, (UNIT_KEYS[table],), pd.Series(dtype=object), pd.Series(dtype=object)
+        )
+        value_a = "present" if (table, unit) in units_a else "(unit missing)"
+        value_b = "present" if (table, unit) in units_b else "(unit missing)"
         found.append(
             {
                 "variable": "unit",
                 "table": f"{table}.csv",
                 "unit": unit,
-                "value_a": "present" if (table, unit) in units_a else "(unit missing)",
-                "value_b": "present" if (table, unit) in units_b else "(unit missing)",
-                "row_a": lines_a.line(var, unit, "present"),
-                "row_b": lines_b.line(var, unit, "present"),
+                "value_a": value_a,
+                "value_b": value_b,
+                "row_a": lines_a.line(var, unit, value_a),
+                "row_b": lines_b.line(var, unit, value_b),
             }
         )
     return found
