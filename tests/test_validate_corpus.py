@@ -468,6 +468,11 @@ def test_corpus_is_large_and_ids_are_unique() -> None:
 
 @pytest.mark.parametrize("case", _params(CASES))
 def test_malformed_variant_is_reported(case: Case, tmp_path: Path) -> None:
+    assert_reported(case, tmp_path)
+
+
+def assert_reported(case: Case, tmp_path: Path) -> None:
+    """The variant of ``case`` is invalid, and the problem it names is among those reported."""
     data, line = make_variant(tmp_path, case.mutate)
     problems = validate_dataset(data, SEEDS if case.seeds else None)
     assert problems, "the malformed variant validated"

@@ -27,6 +27,7 @@ from test_validate_corpus import (
     _resource,
     add_column,
     append,
+    assert_reported,
     cell,
     descriptor,
     make_variant,
@@ -55,9 +56,7 @@ def resave(file: str, delimiter: str) -> Mutation:
     """Save the table with another field separator (as a spreadsheet in many locales does)."""
 
     def mutate(data: Path) -> int:
-        rows = _read(data / file)
-        with (data / file).open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
+        _write(data / file, _read(data / file), delimiter=delimiter)
         return 1
 
     return mutate
@@ -268,22 +267,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", _params(CASES))
 def test_malformed_input_is_reported(case: Case, tmp_path: Path) -> None:
-    data, line = make_variant(tmp_path, case.mutate)
-    problems = validate_dataset(data, SEEDS if case.seeds else None)
-    assert problems, "the malformed variant validated"
-    where = [
-        p
-        for p in problems
-        if (p.file, p.row, p.column, p.rule) == (case.file, line, case.column, case.rule)
-    ]
-    assert where, (
-        f"expected {case.rule} at {case.file}, row {line}, column {case.column!r}; "
-        f"got:\n{_listing(problems)}"
-    )
-    assert any(case.message in p.message and p.value == case.value for p in where), (
-        f"expected value {case.value!r} and message containing {case.message!r}; "
-        f"got:\n{_listing(where)}"
-    )
+    assert_reported(case, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -307,6 +291,14 @@ def test_damaged_file_is_one_problem(
     assert [(p.file, p.rule) for p in problems] == [(file, rule)], _listing(problems)
 
 
+def _write(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ","
+) -> None:
+    """Write ``rows`` as a CSV file, in ``encoding`` with ``delimiter``."""
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
+
+
 def test_non_utf8_byte_is_named_on_its_line_and_column(tmp_path: Path) -> None:
     """The line of the byte in the file (a cell over two lines before it moves it down one),
     its character on the line, the byte, its column and the cell; no byte offset as a line."""
@@ -315,8 +307,7 @@ def test_non_utf8_byte_is_named_on_its_line_and_column(tmp_path: Path) -> None:
     rows = _read(path)
     rows[3][rows[0].index("summary")] += "\nsecond line"
     rows[6][rows[0].index("place_as_stated")] = "Café"
-    with path.open("w", encoding="cp1252", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+    _write(path, rows, "cp1252")
     problems = validate_dataset(data)
     assert len(problems) == 1, _listing(problems)
     message = problems[0].message
@@ -332,8 +323,7 @@ def test_control_character_after_a_cell_over_two_lines_names_its_line(tmp_path: 
     rows = _read(path)
     rows[1][rows[0].index("summary")] += "\nsecond line"
     rows[4][rows[0].index("summary")] = "bell\x07"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+    _write(path, rows)
     problems = validate_dataset(data)
     assert [(p.row, p.column, p.value, p.rule) for p in problems] == [
         (6, "summary", "bell\x07", "control-character")
@@ -395,8 +385,7 @@ def _two_line_cell_then(data: Path, file: str, key_column: str, key: str, column
     rows[1][-1] += "\nsecond line"
     index = next(i for i, row in enumerate(rows) if i and row[rows[0].index(key_column)] == key)
     rows[index][rows[0].index(column)] = value
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+    _write(path, rows)
     return index + 2  # the header is line 1, and one row above spans two lines
 
 

@@ -24,6 +24,11 @@ def year_ticks(ax: plt.Axes, positions, years: list[str], empty: set[str] = froz
     in ``empty`` (no data) are labelled in grey italics, so that a gap reads as a gap."""
     many = len(years) > 6
     ax.set_xticks(positions, years, rotation=90 if many else 0)
+    grey_empty_years(ax, empty)
+
+
+def grey_empty_years(ax: plt.Axes, empty: set[str]) -> None:
+    """Label the years in ``empty`` (no data) in grey italics."""
     for label in ax.get_xticklabels():
         if label.get_text() in empty:
             label.set_color(EMPTY)

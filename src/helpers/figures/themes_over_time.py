@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset.dates import year_axis
-from helpers.figures.marks import EMPTY, count_key, theme_grid, year_ticks
+from helpers.figures.marks import count_key, grey_empty_years, theme_grid, year_ticks
 from helpers.figures.style import COLUMN_WIDTH, PAGE_WIDTH, FigureContext
 
 
@@ -45,10 +45,7 @@ def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         )
         shown = np.arange(0, len(years), step)
         ax.set_xticks(shown + 0.5, [years[i] for i in shown], rotation=90)
-        for label in ax.get_xticklabels():
-            if column_of[label.get_text()] in empty:
-                label.set_color(EMPTY)
-                label.set_fontstyle("italic")
+        grey_empty_years(ax, {years[i] for i in empty})
     fig.supxlabel("Year of the occasion (grey: no theme with this partner that year)", fontsize=8)
     count_key(fig, mesh, axes[0].tolist(), vmax, "Occasions\nraising the theme")
     fig.tight_layout()
