@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from helpers.coding.register import LOCK_NAME, data_lock
 from helpers.dataset.codebook import render
 from helpers.dataset.damage import damage_problems
 from helpers.dataset.lines import line_of_record, record_starts
@@ -87,21 +88,25 @@ def add_coded_rows(data_dir: Path | str, folder: Path | str) -> dict[str, int]:
     additions = read_templates(folder, schema)
     if not additions:
         raise DataError(f"{folder}: no filled template (a CSV named after a table, with rows)")
-    with tempfile.TemporaryDirectory(prefix=".add-", dir=data_dir.parent) as tmp:
+    # the same lock as new-source: no registration or other addition changes the tables between
+    # the copy read here and the files moved into place
+    with (
+        data_lock(data_dir),
+        tempfile.TemporaryDirectory(prefix=".add-", dir=data_dir.parent) as tmp,
+    ):
         staging = Path(tmp) / data_dir.name
-        shutil.copytree(data_dir, staging, symlinks=True)
+        shutil.copytree(data_dir, staging, symlinks=True, ignore=shutil.ignore_patterns(LOCK_NAME))
         texts: dict[Path, str] = {}
         for addition in additions:
-            target = staging / schema.table(addition.table).path
-            texts[data_dir / schema.table(addition.table).path] = _appended(target, addition)
-            target.write_text(texts[data_dir / schema.table(addition.table).path], "utf-8")
+            path = schema.table(addition.table).path
+            texts[data_dir / path] = _appended(staging / path, addition)
+            (staging / path).write_text(texts[data_dir / path], encoding="utf-8")
         problems = validate_dataset(staging)
         if problems:
             raise InvalidAddition(_on_templates(problems, staging, schema, additions))
-        codebook = staging / CODEBOOK_NAME
-        if codebook.is_file():
+        if (staging / CODEBOOK_NAME).is_file():
             texts[data_dir / CODEBOOK_NAME] = render(staging)
-    write_all_atomic({path: _writer(text) for path, text in texts.items()})
+        write_all_atomic({path: _writer(text) for path, text in texts.items()})
     return {a.table: len(a.rows) for a in additions}
 
 

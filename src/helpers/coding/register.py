@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from helpers.dataset.codebook import constraint_text
@@ -17,7 +19,7 @@ from helpers.dataset.validate import paragraph_count
 from helpers.errors import DataError
 from helpers.files import exclusive_lock, write_all_atomic
 
-LOCK_NAME = ".lock"  # in the data folder: held while sources.csv is read, numbered and written
+LOCK_NAME = ".lock"  # in the data folder: held while new-source or add changes its tables
 LOCK_WAIT = 60.0  # seconds a registration waits for another one before it refuses
 CODED_TABLES = ("events", "participants", "agreements", "event_themes", "agreement_themes")
 REFERENCE_TABLES = ("partners", "bodies", "persons", "themes")  # a new partner needs all four
@@ -84,14 +86,22 @@ def register_source(
             f"{article}: contains control characters {', '.join(repr(c) for c in control)}; "
             "an article is plain text"
         )
-    busy = (
-        f"{data_dir}: another registration held its lock ({data_dir / LOCK_NAME}) for "
-        f"{LOCK_WAIT:.0f} s; try again when it has finished"
-    )
     # read, number and write sources.csv under one lock, so that registrations running at
     # the same time take distinct ids and every row lands
-    with exclusive_lock(data_dir / LOCK_NAME, wait=LOCK_WAIT, busy=busy):
+    with data_lock(data_dir):
         return _register(article, content, text, data_dir, Path(template_root))
+
+
+@contextmanager
+def data_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data folder's lock (``DATA/.lock``) while its tables are read, changed and
+    written: one registration or addition at a time; a wait over ``LOCK_WAIT`` refuses."""
+    busy = (
+        f"{data_dir}: another registration or addition held its lock ({data_dir / LOCK_NAME}) "
+        f"for {LOCK_WAIT:.0f} s; try again when it has finished"
+    )
+    with exclusive_lock(data_dir / LOCK_NAME, wait=LOCK_WAIT, busy=busy):
+        yield
 
 
 def _register(
