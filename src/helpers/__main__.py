@@ -15,8 +15,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from helpers.dataset.validate import validate_dataset
 
     data_dir = data_folder(args.data_dir)
-    seeds = args.seeds
-    problems = [str(p) for p in validate_dataset(data_dir, seeds)]
+    problems = [str(p) for p in validate_dataset(data_dir, args.seeds)]
     if not problems and (stale := stale_codebook(data_dir)):  # it reads the checked tables
         problems.append(stale)
     for problem in problems:
@@ -24,7 +23,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         print(f"{data_dir}: INVALID, {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    checked = " and the source checksums" if seeds else ""
+    checked = " and the source checksums" if args.seeds else ""
     print(f"{data_dir}: valid (schema, codebook rules, cross-table rules{checked})")
     return 0
 

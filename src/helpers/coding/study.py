@@ -22,7 +22,6 @@ from pathlib import Path
 from helpers.dataset.codebook import render
 from helpers.dataset.schema import Schema
 from helpers.errors import DataError
-from helpers.files import write_text_atomic
 from helpers.paths import (
     CODEBOOK_NAME,
     DESCRIPTOR_NAME,
@@ -117,18 +116,6 @@ def init_study(root: Path | str, *, empty: bool = False, title: str | None = Non
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return study
-
-
-def refresh_codebook(data_dir: Path) -> bool:
-    """Bring the generated part of a data folder's codebook up to date; True if it changed."""
-    path = Path(data_dir) / CODEBOOK_NAME
-    if not path.is_file():
-        return False
-    text = render(Path(data_dir))
-    if path.read_text(encoding="utf-8") == text:
-        return False
-    write_text_atomic(path, text)
-    return True
 
 
 def _slug(name: str) -> str:
