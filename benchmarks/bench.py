@@ -194,7 +194,10 @@ AGGREGATIONS = [
     ("counts_by_partner_year", dataset_overview.counts_by_partner_year),
     ("date_precision", dataset_overview.date_precision),
     ("themes_by_voice", themes_by_partner.themes_by_voice),
-    ("themes_official_share", themes_by_partner.themes_official_share),
+    (
+        "themes_official_share",  # from themes_by_voice, as notebook 02 computes it
+        lambda s: themes_by_partner.themes_official_share(themes_by_partner.themes_by_voice(s)),
+    ),
     ("themes_by_year", themes_over_time.themes_by_year),
     ("agreements_by_kind_status", agreements.agreements_by_kind_status),
     ("interlocutors_by_year", interlocutors.interlocutors_by_year),

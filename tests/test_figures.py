@@ -378,7 +378,7 @@ def test_text_from_the_data_is_drawn_as_plain_text(tmp_path, report_style) -> No
     colors = {partner if p == "VNM" else p: c for p, c in figure_context(scope).colors.items()}
     palette = FigureContext(colors, {p: p for p in colors}, scope.years())  # codes as labels
 
-    official = themes_by_partner.themes_official_share(scope)
+    official = themes_by_partner.themes_official_share(themes_by_partner.themes_by_voice(scope))
     themes = list(official.theme_id.drop_duplicates())[: len(LABELS)]
     official["label"] = official.theme_id.map(dict(zip(themes, LABELS, strict=True))).fillna(
         official.label

@@ -36,8 +36,7 @@ def themes_by_voice(scope: Scope) -> pd.DataFrame:
     )
 
 
-def themes_official_share(scope: Scope) -> pd.DataFrame:
-    """``themes_by_voice`` for official statements only: the share of each partner's occasions
-    at which the governments raised each theme."""
-    by_voice = themes_by_voice(scope)
+def themes_official_share(by_voice: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``themes_by_voice`` for official statements: the share of each partner's
+    occasions at which the governments raised each theme (computed once, filtered here)."""
     return by_voice[by_voice.voice == OFFICIAL.value]
