@@ -31,8 +31,9 @@ def scope_of(tables: dict[str, pd.DataFrame], schema: Schema) -> Scope:
 
 
 def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
-    """``n_events`` events (a third of them meetings inside visits), with agreements, participants
-    and theme links in proportion, as read from CSV, before keys and dates are encoded."""
+    """``n_events`` events (a third of them meetings inside visits), each reported by 1 to 5
+    sources, with instruments (1 to 3 steps each), participants and theme links (per source) in
+    proportion, as read from CSV, before keys and dates are encoded."""
     rng = np.random.default_rng(seed)
     schema = Schema.project()
     partners = np.array([f"P{i:02d}" for i in range(20)])
@@ -66,12 +67,14 @@ def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
         ),
     )
     undated = rng.random(n_events) < 0.05
+    dates = pd.array(np.where(undated, None, start), dtype="string")
+    precisions = _categorical(
+        np.where(undated, None, precision), "events", "date_precision", schema
+    )
+    inferred = pd.array(rng.random(n_events) < 0.5, dtype="boolean")
     events = pd.DataFrame(
         {
             "event_id": pd.array(ids, dtype="string"),
-            "source_id": pd.array(
-                np.char.add("S", (np.arange(n_events) // 5).astype(str)), dtype="string"
-            ),
             "partner_id": pd.array(rng.choice(partners, n_events), dtype="string"),
             "event_type": _categorical(
                 rng.choice(["visit", "talks", "meeting", "courtesy_call"], n_events),
@@ -80,44 +83,72 @@ def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
                 schema,
             ),
             "parent_event_id": pd.array(parent, dtype="string"),
-            "start_date": pd.array(np.where(undated, None, start), dtype="string"),
-            "date_precision": _categorical(
-                np.where(undated, None, precision), "events", "date_precision", schema
-            ),
-            "date_inferred": pd.array(rng.random(n_events) < 0.5, dtype="boolean"),
+            "start_date": dates,
+            "date_precision": precisions,
+            "date_inferred": inferred,
         }
     )
-    n_agreements = n_events // 4
-    a_event = rng.integers(0, n_events, n_agreements)
-    agreements = pd.DataFrame(
+    # 1 to 5 reports per event, each from another source, dated as the event
+    n_sources = n_events // 5 + 5
+    per_event = rng.integers(1, 6, n_events)
+    r_event = np.repeat(np.arange(n_events), per_event)
+    offset = np.arange(len(r_event)) - np.repeat(np.cumsum(per_event) - per_event, per_event)
+    r_source = (r_event // 5 + offset) % n_sources
+    source_ids = np.char.add("S", np.arange(n_sources).astype(str))
+    reports = pd.DataFrame(
         {
-            "agreement_id": pd.array([f"A{i:07d}" for i in range(n_agreements)], dtype="string"),
-            "source_id": events.source_id.to_numpy()[a_event],
-            "partner_id": events.partner_id.to_numpy()[a_event],
-            "event_id": events.event_id.to_numpy()[a_event],
-            "name_as_stated": pd.array(["instrument"] * n_agreements, dtype="string"),
+            "event_id": events.event_id.to_numpy()[r_event],
+            "source_id": pd.array(source_ids[r_source], dtype="string"),
+            "start_date": dates.take(r_event),
+            "date_precision": precisions.take(r_event),
+            "date_inferred": inferred.take(r_event),
+        }
+    )
+    n_instruments = n_events // 4
+    i_event = rng.integers(0, n_events, n_instruments)
+    instruments = pd.DataFrame(
+        {
+            "instrument_id": pd.array([f"I{i:07d}" for i in range(n_instruments)], dtype="string"),
+            "partner_id": events.partner_id.to_numpy()[i_event],
             "kind": _categorical(
-                rng.choice(schema.enum("agreements", "kind"), n_agreements),
-                "agreements",
+                rng.choice(schema.enum("instruments", "kind"), n_instruments),
+                "instruments",
                 "kind",
                 schema,
             ),
-            "status": _categorical(
-                rng.choice(schema.enum("agreements", "status"), n_agreements),
-                "agreements",
-                "status",
-                schema,
-            ),
-            "date": events.start_date.array.take(a_event),
-            "date_precision": events.date_precision.array.take(a_event),
-            "date_inferred": events.date_inferred.array.take(a_event),
+            "name": pd.array(["instrument"] * n_instruments, dtype="string"),
         }
     )
+    # 1 to 3 steps per instrument (proposed, signed, reviewed), each at the instrument's event,
+    # reported by one of the event's sources
+    n_steps = rng.integers(1, 4, n_instruments)
+    s_instrument = np.repeat(np.arange(n_instruments), n_steps)
+    step_no = np.arange(len(s_instrument)) - np.repeat(np.cumsum(n_steps) - n_steps, n_steps)
+    s_event = i_event[s_instrument]
+    first_report = np.cumsum(per_event) - per_event
+    s_report = first_report[s_event] + step_no % per_event[s_event]
+    instrument_steps = pd.DataFrame(
+        {
+            "instrument_id": instruments.instrument_id.to_numpy()[s_instrument],
+            "step": _categorical(
+                np.array(["proposed", "signed", "reviewed"])[step_no],
+                "instrument_steps",
+                "step",
+                schema,
+            ),
+            "source_id": reports.source_id.array.take(s_report),
+            "event_id": events.event_id.to_numpy()[s_event],
+            "date": dates.take(s_event),
+            "date_precision": precisions.take(s_event),
+            "date_inferred": inferred.take(s_event),
+        }
+    ).drop_duplicates(["instrument_id", "step", "source_id"])
     n_links = n_events * 2
-    l_event = rng.integers(0, n_events, n_links)
+    l_report = rng.integers(0, len(reports), n_links)
     event_themes = pd.DataFrame(
         {
-            "event_id": events.event_id.to_numpy()[l_event],
+            "event_id": reports.event_id.to_numpy()[l_report],
+            "source_id": reports.source_id.array.take(l_report),
             "theme_id": pd.array(rng.choice(themes.theme_id, n_links), dtype="string"),
             "voice": _categorical(
                 np.where(rng.random(n_links) < 0.2, "observer", "official"),
@@ -125,44 +156,49 @@ def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
                 "voice",
                 schema,
             ),
-            "source_id": events.source_id.to_numpy()[l_event],
         }
-    ).drop_duplicates(["event_id", "theme_id", "voice"])
-    a_links = rng.integers(0, n_agreements, n_agreements)
-    agreement_themes = pd.DataFrame(
+    ).drop_duplicates(["event_id", "source_id", "theme_id", "voice"])
+    a_links = rng.integers(0, len(instrument_steps), n_instruments)
+    instrument_themes = pd.DataFrame(
         {
-            "agreement_id": agreements.agreement_id.to_numpy()[a_links],
-            "theme_id": pd.array(rng.choice(themes.theme_id, n_agreements), dtype="string"),
-            "voice": _categorical(["official"] * n_agreements, "agreement_themes", "voice", schema),
-            "source_id": agreements.source_id.to_numpy()[a_links],
+            "instrument_id": instrument_steps.instrument_id.to_numpy()[a_links],
+            "source_id": instrument_steps.source_id.array.take(a_links),
+            "theme_id": pd.array(rng.choice(themes.theme_id, n_instruments), dtype="string"),
+            "voice": _categorical(
+                ["official"] * n_instruments, "instrument_themes", "voice", schema
+            ),
         }
-    ).drop_duplicates(["agreement_id", "theme_id", "voice"])
+    ).drop_duplicates(["instrument_id", "source_id", "theme_id", "voice"])
     persons = pd.DataFrame(
         {
             "person_id": pd.array([f"p{i}" for i in range(200)], dtype="string"),
             "name": pd.array([f"Person {i}" for i in range(200)], dtype="string"),
         }
     )
-    p_event = np.repeat(np.arange(n_events), 2)
+    p_report = np.repeat(np.arange(len(reports)), 2)
+    p_event = r_event[p_report]
     participants = pd.DataFrame(
         {
             "event_id": events.event_id.to_numpy()[p_event],
+            "source_id": reports.source_id.array.take(p_report),
             "person_id": pd.array(
                 np.char.add("p", rng.integers(0, 200, len(p_event)).astype(str)), dtype="string"
             ),
             "side": _categorical(
-                np.tile(["cambodia", "partner"], n_events), "participants", "side", schema
+                np.tile(["cambodia", "partner"], len(reports)), "participants", "side", schema
             ),
             "title_as_stated": pd.array(
                 rng.choice(["Minister", "Deputy", None], len(p_event)), dtype="string"
             ),
         }
-    ).drop_duplicates(["event_id", "person_id"])
+    ).drop_duplicates(["event_id", "source_id", "person_id"])
     tables = {
         "events": events,
-        "agreements": agreements,
+        "reports": reports,
+        "instruments": instruments,
+        "instrument_steps": instrument_steps,
         "event_themes": event_themes,
-        "agreement_themes": agreement_themes,
+        "instrument_themes": instrument_themes,
         "themes": themes,
         "persons": persons,
         "participants": participants,
@@ -172,8 +208,6 @@ def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
                 "name": pd.array([f"Partner {p}" for p in partners], dtype="string"),
             }
         ),
-        "sources": pd.DataFrame(
-            {"source_id": pd.array(np.char.add("S", np.arange(n_events // 5 + 1).astype(str)))}
-        ),
+        "sources": pd.DataFrame({"source_id": pd.array(source_ids, dtype="string")}),
     }
     return tables

@@ -2,8 +2,9 @@
 events. Everything it writes is labelled SYNTHETIC and is never committed as fact.
 
 The generator builds the data occasion by occasion (a visit with its meetings, or a stand-alone
-meeting) and records, as it goes, the counts the notebooks should find, so that tests can compare
-the report's tables with what was put in.
+meeting, reported by one to five sources, each with its own evidence; an instrument with one to
+three steps, each from another source) and records, as it goes, the counts the notebooks should
+find, so that tests can compare the report's tables with what was put in.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ class Expected:
 
     occasions: Counter = field(default_factory=Counter)  # (partner, year or 'undated')
     events: Counter = field(default_factory=Counter)
-    agreements: Counter = field(default_factory=Counter)
+    agreements: Counter = field(default_factory=Counter)  # instruments with a step that year
     theme_occasions: Counter = field(default_factory=Counter)  # (partner, theme, voice)
     partner_occasions: Counter = field(default_factory=Counter)
-    agreement_status: Counter = field(default_factory=Counter)  # (partner, kind, status)
+    agreement_status: Counter = field(default_factory=Counter)  # (partner, kind, furthest step)
     partners: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
 
@@ -113,12 +114,12 @@ def generate(target: Path, *, seed: int = 7, n_occasions: int = 120) -> Expected
             }
         )
 
-    event_no = agreement_no = 0
-    statuses = ["proposed", "signed", "reviewed"]
+    event_no = instrument_no = 0
     agreement_kinds = ["mou", "action_plan", "cooperation_plan", "agreement"]
     for _ in range(n_occasions):
         partner = rng.choice(exp.partners)
-        source = f"S{rng.randrange(n_sources):03d}"
+        # 1 to 5 sources report the occasion, each every event of it, dated alike
+        sources = [f"S{s:03d}" for s in rng.sample(range(n_sources), rng.randint(1, 5))]
         dated = rng.random() > 0.1
         year = rng.choice(years)
         precision = rng.choice(["day", "month", "year"]) if dated else None
@@ -132,27 +133,28 @@ def generate(target: Path, *, seed: int = 7, n_occasions: int = 120) -> Expected
         year_key = str(year) if dated else "undated"
         n_meetings = rng.choice([0, 0, 1, 2, 3])
         occasion_events = []
-        base = {
-            "source_id": source,
-            "paragraph": 1,
-            "partner_id": partner,
-            "date_as_stated": "",
+        dating = {
             "start_date": date,
             "end_date": "",
             "date_precision": precision or "",
             "date_inferred": "true" if dated and precision != "day" else "false",
             "date_inference_reason": "Synthetic." if dated and precision != "day" else "",
-            "place_as_stated": "",
             "mode": "in_person",
             "visiting_side": "partner",
             "hosting_side": "cambodia",
+        }
+        if not dated:
+            dating["date_inference_reason"] = "Synthetic: no year."
+        base = {
+            **dating,
+            "partner_id": partner,
+            "place": "",
             "cambodian_body_id": "KHM-MOI",
             "partner_body_id": f"{partner}-POL",
             "summary": LABEL,
             "parent_event_id": "",
+            "reconciliation_note": "",
         }
-        if not dated:
-            base.update(date_as_stated="some Tuesday", date_inference_reason="Synthetic: no year.")
         event_no += 1
         root = f"E{event_no:03d}"
         rows["events"].append(
@@ -170,76 +172,76 @@ def generate(target: Path, *, seed: int = 7, n_occasions: int = 120) -> Expected
         exp.partner_occasions[partner] += 1
         exp.events[(partner, year_key)] += len(occasion_events)
         for event in occasion_events:
-            rows["participants"].append(
-                {
-                    "event_id": event,
-                    "person_id": f"minister-{'ab'[year % 2]}",
-                    "side": "cambodia",
-                    "title_as_stated": "Minister",
-                    "honorific_as_stated": "",
-                    "paragraph": 1,
-                }
-            )
-            rows["participants"].append(
-                {
-                    "event_id": event,
-                    "person_id": f"officer-{partner.lower()}-{'abc'[year % 3]}",
-                    "side": "partner",
-                    "title_as_stated": "",
-                    "honorific_as_stated": "",
-                    "paragraph": 1,
-                }
-            )
+            for source in sources:
+                stated = "some Tuesday" if not dated else ""
+                rows["reports"].append(
+                    {**dating, "event_id": event, "source_id": source, "paragraph": 1,
+                     "date_as_stated": stated, "place_as_stated": ""}
+                )  # fmt: skip
+                for person, side in (
+                    (f"minister-{'ab'[year % 2]}", "cambodia"),
+                    (f"officer-{partner.lower()}-{'abc'[year % 3]}", "partner"),
+                ):
+                    rows["participants"].append(
+                        {"event_id": event, "source_id": source, "person_id": person,
+                         "side": side, "title_as_stated": "", "honorific_as_stated": "",
+                         "paragraph": 1}
+                    )  # fmt: skip
         raised: set[tuple[str, str]] = set()
         for event in occasion_events:
             for theme in rng.sample(exp.themes, rng.randint(0, 4)):
                 voice = "observer" if rng.random() < 0.2 else "official"
-                rows["event_themes"].append(
-                    {
-                        "event_id": event,
-                        "theme_id": theme,
-                        "voice": voice,
-                        "raised_by": "observer" if voice == "observer" else "both",
-                        "attributed_to": "",
-                        "source_id": source,
-                        "paragraph": 1,
-                        "evidence": LABEL,
-                    }
-                )
+                for source in sources[: rng.randint(1, len(sources))]:
+                    rows["event_themes"].append(
+                        {
+                            "event_id": event,
+                            "source_id": source,
+                            "theme_id": theme,
+                            "voice": voice,
+                            "raised_by": "observer" if voice == "observer" else "both",
+                            "attributed_to": "",
+                            "paragraph": 1,
+                            "evidence": LABEL,
+                        }
+                    )
                 raised.add((theme, voice))
         if rng.random() < 0.4:
-            agreement_no += 1
-            kind, status = rng.choice(agreement_kinds), rng.choice(statuses)
-            agreement = f"A{agreement_no:03d}"
-            rows["agreements"].append(
-                {
-                    "agreement_id": agreement,
-                    "source_id": source,
-                    "paragraph": 1,
-                    "partner_id": partner,
-                    "event_id": root,
-                    "name_as_stated": "synthetic instrument",
-                    "kind": kind,
-                    "status": status,
-                    "date_as_stated": base["date_as_stated"],
-                    "date": date,
-                    "date_precision": precision or "",
-                    "date_inferred": base["date_inferred"],
-                    "date_inference_reason": base["date_inference_reason"],
-                    "summary": LABEL,
-                }
-            )
+            instrument_no += 1
+            kind = rng.choice(agreement_kinds)
+            instrument = f"I{instrument_no:03d}"
+            rows["instruments"].append(
+                {"instrument_id": instrument, "partner_id": partner, "kind": kind,
+                 "name": "synthetic instrument", "summary": LABEL}
+            )  # fmt: skip
+            # a step per source at the visit: proposed, then signed, then reviewed (same date)
+            steps = ["proposed", "signed", "reviewed"][: rng.randint(1, min(3, len(sources)))]
+            for step, source in zip(steps, sources, strict=False):
+                rows["instrument_steps"].append(
+                    {
+                        "instrument_id": instrument,
+                        "step": step,
+                        "source_id": source,
+                        "paragraph": 1,
+                        "event_id": root,
+                        "name_as_stated": "synthetic instrument",
+                        "date_as_stated": "some Tuesday" if not dated else "",
+                        "date": date,
+                        "date_precision": precision or "",
+                        "date_inferred": dating["date_inferred"],
+                        "date_inference_reason": dating["date_inference_reason"],
+                    }
+                )
             exp.agreements[(partner, year_key)] += 1
-            exp.agreement_status[(partner, kind, status)] += 1
+            exp.agreement_status[(partner, kind, steps[-1])] += 1
             theme = rng.choice(exp.themes)
-            rows["agreement_themes"].append(
+            rows["instrument_themes"].append(
                 {
-                    "agreement_id": agreement,
+                    "instrument_id": instrument,
+                    "source_id": sources[0],
                     "theme_id": theme,
                     "voice": "official",
                     "raised_by": "both",
                     "attributed_to": "",
-                    "source_id": source,
                     "paragraph": 1,
                     "evidence": LABEL,
                 }

@@ -71,7 +71,7 @@ def walk_through(tmp_path_factory) -> tuple[Path, list[subprocess.CompletedProce
 def test_a_mistake_is_refused_on_its_template_line(walk_through) -> None:
     _, runs = walk_through
     failed = next(run for run, (_, fails) in zip(runs, blocks(), strict=True) if fails)
-    assert "coding/S005/events.csv, row 2, column 'date_inferred'" in failed.stderr
+    assert "coding/S005/reports.csv, row 2, column 'date_inferred'" in failed.stderr
     assert "nothing added" in failed.stderr
 
 
@@ -88,7 +88,7 @@ def test_the_report_counts_the_new_partner_under_the_study_title(walk_through) -
     output = work / "my-study" / "output"
     counts = pd.read_csv(output / "01_dataset_overview" / "counts_by_partner_year.csv")
     lao = counts[counts.partner_id == "LAO"].iloc[0]
-    assert (str(lao.year), lao.occasions, lao.agreements) == ("2025", 1, 2)
+    assert (str(lao.year), lao.occasions, lao.instruments) == ("2025", 1, 2)
     assert "Cambodia and Laos: a practice study" in (output / "site" / "index.html").read_text()
     rerun = (output / "notebooks" / "02_themes_by_partner.ipynb").read_text(encoding="utf-8")
     assert "Scope: partners LAO, VNM;" in rerun

@@ -38,7 +38,34 @@ def test_filled_templates_are_added_and_the_codebook_follows(study) -> None:
     assert validate_dataset(study.data, study.articles) == []
     assert "Wildlife trafficking" in (study.data / "CODEBOOK.md").read_text(encoding="utf-8")
     events = (study.data / "events.csv").read_text(encoding="utf-8").splitlines()
-    assert events[-1].startswith("E013,S005,4,LAO,talks,")
+    assert events[-1].startswith("E013,LAO,talks,")
+    reports = (study.data / "reports.csv").read_text(encoding="utf-8").splitlines()
+    assert reports[-1].startswith("E013,S005,4,")
+
+
+@needs_seeds
+def test_a_second_report_adds_evidence_and_updates_the_reconciled_event(study, tmp_path) -> None:
+    """A second (fictional) article about the same talks, dated a day later: its report is
+    appended, and the event's row, filled in again with a note, replaces the old one."""
+    add_coded_rows(study.data, FICTIONAL / "coder_a")
+    article = study.articles / "second_fictional_report.txt"
+    article.write_text("FICTIONAL.\nThe talks in Vientiane were on Wednesday.\n", encoding="utf-8")
+    source, folder = register_source(article, study.data, study.coding)
+    events = (study.data / "events.csv").read_text(encoding="utf-8").splitlines()
+    header, e013 = events[0], events[-1]
+    (folder / "events.csv").write_text(
+        f"{header}\n{e013}{source} dates the talks a day later; R2 keeps the earlier.\n",
+        encoding="utf-8",
+    )
+    reports = (folder / "reports.csv").read_text(encoding="utf-8").splitlines()[0]
+    row = f"E013,{source},2,Wednesday,2025-03-12,,day,true,From the date line.,,,,"
+    (folder / "reports.csv").write_text(f"{reports}\n{row}\n", encoding="utf-8")
+    added = add_coded_rows(study.data, folder)
+    assert added == {"events": 1, "reports": 1}
+    assert validate_dataset(study.data, study.articles) == []
+    after = (study.data / "events.csv").read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(events) and after[-1].endswith("R2 keeps the earlier.")
+    assert after[:-1] == events[:-1]  # the other events' bytes unchanged
 
 
 def test_an_invalid_row_changes_nothing_and_is_named_on_its_template_line(study, tmp_path) -> None:

@@ -44,14 +44,14 @@ def row(frame: pd.DataFrame, **where) -> pd.Series:
 def test_counts_by_partner_year(project_scope) -> None:
     table = dataset_overview.counts_by_partner_year(project_scope)
     expected = {
-        ("CHN", "2019"): (3, 1, 3, 1),
-        ("TLS", "undated"): (1, 1, 1, 1),
-        ("VNM", "2021"): (1, 1, 1, 1),
-        ("VNM", "2023"): (4, 1, 0, 1),
-        ("VNM", "2024"): (3, 1, 1, 1),
+        ("CHN", "2019"): (3, 1, 3, 3, 1),
+        ("TLS", "undated"): (1, 1, 1, 1, 1),
+        ("VNM", "2021"): (1, 1, 1, 1, 1),
+        ("VNM", "2023"): (4, 1, 0, 0, 1),
+        ("VNM", "2024"): (3, 1, 1, 1, 1),
     }
     got = {
-        (r.partner_id, r.year): (r.events, r.occasions, r.agreements, r.sources)
+        (r.partner_id, r.year): (r.events, r.occasions, r.instruments, r.steps, r.sources)
         for r in table.itertuples()
     }
     assert got == expected
@@ -65,9 +65,13 @@ def test_date_quality(project_scope) -> None:
         ("events", "month", True): 2,
         ("events", "year", True): 3,
         ("events", "no date", False): 1,
-        ("agreements", "day", True): 2,
-        ("agreements", "year", True): 3,
-        ("agreements", "no date", False): 1,
+        ("reports", "day", True): 6,
+        ("reports", "month", True): 2,
+        ("reports", "year", True): 3,
+        ("reports", "no date", False): 1,
+        ("instrument_steps", "day", True): 2,
+        ("instrument_steps", "year", True): 3,
+        ("instrument_steps", "no date", False): 1,
     }
 
 
@@ -133,7 +137,7 @@ def test_interlocutors_and_continuity(project_scope) -> None:
 def test_scope_one_partner_narrow_years() -> None:
     scope = resolve(DATA, partners=["VNM"], year_from=2023, year_to=2024)
     assert sorted(scope.tables["events"].event_id) == [f"E{i:03d}" for i in range(5, 12)]
-    assert list(scope.tables["agreements"].agreement_id) == ["A005"]
+    assert list(scope.tables["instruments"].instrument_id) == ["I005"]
     assert occasions.occasion_totals(scope.tables, scope.partners).to_dict() == {"VNM": 2}
 
 
@@ -183,18 +187,21 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_year_filter_keeps_or_drops_whole_occasions(data_copy: Path) -> None:
     # the 2023 visit now starts in December 2022; its March 2023 meetings go with it
-    _edit(data_copy / "events.csv", "2023-03-03,2023-03-05", "2022-12-30,2023-03-05")
+    for table in ("events.csv", "reports.csv"):
+        _edit(data_copy / table, "2023-03-03,2023-03-05", "2022-12-30,2023-03-05")
     scope = resolve(data_copy, year_from=2023)
     assert not {"E005", "E006", "E007", "E008"} & set(scope.tables["events"].event_id)
     counts = dataset_overview.counts_by_partner_year(scope)
     assert set(counts.year) == {"2024"}
 
 
-def test_agreement_without_event_is_an_occasion_of_its_own(data_copy: Path) -> None:
-    with open(data_copy / "agreements.csv", "a", encoding="utf-8") as handle:
-        handle.write("A007,S004,17,VNM,,test instrument,mou,signed,,2022,year,false,,Test row.\n")
-    with open(data_copy / "agreement_themes.csv", "a", encoding="utf-8") as handle:
-        handle.write("A007,drugs,official,both,,S004,17,Test row.\n")
+def test_instrument_without_event_is_an_occasion_of_its_own(data_copy: Path) -> None:
+    with open(data_copy / "instruments.csv", "a", encoding="utf-8") as handle:
+        handle.write("I007,VNM,mou,test instrument,Test row.\n")
+    with open(data_copy / "instrument_steps.csv", "a", encoding="utf-8") as handle:
+        handle.write("I007,signed,S004,17,,test instrument,,2022,year,false,\n")
+    with open(data_copy / "instrument_themes.csv", "a", encoding="utf-8") as handle:
+        handle.write("I007,S004,drugs,official,both,,17,Test row.\n")
     table = themes_by_partner.themes_by_voice(resolve(data_copy))
     drugs = row(table, partner_id="VNM", theme_id="drugs", voice="official")
     assert (drugs.occasions, drugs.partner_occasions) == (2, 4)
@@ -206,7 +213,7 @@ def test_agreement_without_event_is_an_occasion_of_its_own(data_copy: Path) -> N
     [
         ({"year_to": 0}, "year_to: 0 is before the first dated year"),
         ({"year_from": 2030}, "year_from: 2030 is after the last dated year"),
-        ({"partners": ["TLS"], "year_from": 2019}, "no event or agreement of ['TLS']"),
+        ({"partners": ["TLS"], "year_from": 2019}, "no event or instrument of ['TLS']"),
     ],
 )
 def test_empty_scopes_are_refused(kwargs, fragment) -> None:
@@ -251,15 +258,15 @@ def _edited(data: Path, file: str, edit) -> Path:
     return data
 
 
-def test_agreement_without_event_is_an_occasion_when_no_event_is_in_scope(data_copy) -> None:
-    # A002 loses its event and gets a date of its own: in 2021, China has it and nothing else
+def test_instrument_without_event_is_an_occasion_when_no_event_is_in_scope(data_copy) -> None:
+    # I002's step loses its event and gets a date of its own: in 2021, China has it alone
     def edit(text: str) -> str:
-        return text.replace("A002,S001,9,CHN,E003,", "A002,S001,9,CHN,,").replace(
-            "signed,Friday,2019,year", "signed,Friday,2021,year"
+        return text.replace("I002,signed,S001,9,E003,", "I002,signed,S001,9,,").replace(
+            "fraud,Friday,2019,year", "fraud,Friday,2021,year"
         )
 
-    scope = resolve(_edited(data_copy, "agreements.csv", edit), "CHN", 2021, 2021)
-    assert scope.tables["events"].empty and len(scope.tables["agreements"]) == 1
+    scope = resolve(_edited(data_copy, "instrument_steps.csv", edit), "CHN", 2021, 2021)
+    assert scope.tables["events"].empty and len(scope.tables["instruments"]) == 1
     assert occasions.occasion_totals(scope.tables, scope.partners).to_dict() == {"CHN": 1}
     by_partner = themes_by_partner.themes_by_voice(scope)
     assert set(by_partner.partner_occasions) <= {1}
@@ -272,6 +279,6 @@ def test_agreements_are_sorted_by_text_not_by_file_order(data_copy) -> None:
 
     scope = resolve(_edited(data_copy, "partners.csv", reverse))
     table = agreements.agreements_by_year(scope)
-    keys = list(zip(table.partner_id, table.year, table.agreement_id, strict=True))
+    keys = list(zip(table.partner_id, table.year, table.instrument_id, strict=True))
     assert keys == sorted(keys)
     assert table.partner_id.dtype == "string"

@@ -37,9 +37,11 @@ def test_new_source_registers_and_writes_a_template(data_copy, article) -> None:
     assert new.file_name == "new_article.txt"
     assert new.sha256 == hashlib.sha256(article.read_bytes()).hexdigest()
     assert validate_dataset(data_copy) == []  # the registered row is valid as it stands
+    reports = pd.read_csv(folder / "reports.csv", dtype=str, keep_default_na=False)
+    assert list(reports.columns)[:3] == ["event_id", "source_id", "paragraph"]
+    assert reports.source_id.tolist() == ["S005"]
     events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
-    assert list(events.columns)[:3] == ["event_id", "source_id", "paragraph"]
-    assert events.source_id.tolist() == ["S005"]
+    assert "source_id" not in events.columns  # an event is the meeting, whoever reports it
     guide = (folder / "README.md").read_text()
     assert "3 paragraphs" in guide
     assert "`visit`, `talks`, `meeting`, `courtesy_call`" in guide
@@ -135,7 +137,7 @@ def test_disagreements_point_at_the_right_lines(tmp_path) -> None:
     links.drop(index=target.index).to_csv(tmp_path / "b" / "event_themes.csv", index=False)
     events = pd.read_csv(DATA / "events.csv", dtype=str, keep_default_na=False)
     events[events.event_id != "E004"].to_csv(tmp_path / "b" / "events.csv", index=False)
-    for name in ("participants", "event_themes"):  # drop what hangs on the removed event
+    for name in ("reports", "participants", "event_themes"):  # what hangs on the removed event
         frame = pd.read_csv(tmp_path / "b" / f"{name}.csv", dtype=str, keep_default_na=False)
         frame[frame.event_id != "E004"].to_csv(tmp_path / "b" / f"{name}.csv", index=False)
     result = compare(DATA, tmp_path / "b").disagreements
@@ -167,13 +169,13 @@ def test_disagreement_lines_count_a_cell_spanning_lines(tmp_path: Path) -> None:
 
 
 def test_agreement_command_refuses_codings_without_a_common_unit(tmp_path, data_copy) -> None:
-    """Every unit renumbered (E001 -> E9001, A001 -> A9001): a valid coding of the same sources
+    """Every unit renumbered (E001 -> E9001, I001 -> I9001): a valid coding of the same sources
     that shares no unit with the first, so no alpha is defined."""
-    renumber = {"event_id": "E9", "parent_event_id": "E9", "agreement_id": "A9"}
+    renumber = {"event_id": "E9", "parent_event_id": "E9", "instrument_id": "I9"}
     for path in data_copy.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         for column in set(renumber) & set(frame.columns):
-            frame[column] = frame[column].str.replace(r"^[EA]", renumber[column], regex=True)
+            frame[column] = frame[column].str.replace(r"^[EI]", renumber[column], regex=True)
         frame.to_csv(path, index=False, lineterminator="\n")
     assert validate_dataset(data_copy) == []
     run = subprocess.run(
@@ -192,7 +194,7 @@ def _edit_csv(path: Path, edit) -> None:
 
 
 def test_every_coded_variable_is_compared(tmp_path) -> None:
-    """Voice and raiser of a theme link, a participant's side and presence, an agreement's
+    """Voice and raiser of a theme link, a participant's side and presence, an instrument's
     themes: a difference in any of them is a disagreement with its lines in both codings."""
     coder_b = Path(shutil.copytree(DATA, tmp_path / "b"))
 
@@ -207,13 +209,13 @@ def test_every_coded_variable_is_compared(tmp_path) -> None:
 
     _edit_csv(coder_b / "event_themes.csv", links)
     _edit_csv(coder_b / "participants.csv", people)
-    _edit_csv(coder_b / "agreement_themes.csv", agreement_links)
+    _edit_csv(coder_b / "instrument_themes.csv", agreement_links)
     assert validate_dataset(coder_b) == []
     found = compare(DATA, coder_b).disagreements
     variables = set(found.variable)
     assert "event_theme_raised_by" in variables
     assert "participant" in variables
-    assert any(v.startswith("agreement_theme:") for v in variables)
+    assert any(v.startswith("instrument_theme:") for v in variables)
     for row in found.itertuples():
         assert not (pd.isna(row.row_a) and pd.isna(row.row_b)), row
 
@@ -228,7 +230,7 @@ def test_named_sources_only_and_a_warning_for_too_few_units(tmp_path) -> None:
     only_s004 = compare(DATA, coder_b, ["S004"])
     assert only_s004.sources == ("S004",)
     units = only_s004.alphas.set_index("variable").units
-    assert units["event_type"] == 1 and units["agreement_kind"] == 1  # S004: one of each
+    assert units["event_type"] == 1 and units["instrument_kind"] == 1  # S004: one of each
     assert only_s004.disagreements.empty  # E001 (S000) is not compared
     assert any("too unstable" in w for w in only_s004.warnings)
     everything = compare(DATA, coder_b)

@@ -39,7 +39,13 @@ def test_cited_paragraphs_exist() -> None:
         s.source_id: paragraph_count((SEEDS / s.file_name).read_text(encoding="utf-8"))
         for s in tables["sources"].itertuples()
     }
-    for name in ("events", "agreements", "event_themes", "agreement_themes"):
+    for name in (
+        "reports",
+        "participants",
+        "instrument_steps",
+        "event_themes",
+        "instrument_themes",
+    ):
         frame = tables[name]
         assert (frame.paragraph >= 1).all()
         assert (frame.paragraph <= frame.source_id.map(lengths).astype(int)).all(), name
@@ -62,7 +68,7 @@ def test_loading_gives_declared_dtypes() -> None:
     events = tables["events"]
     assert isinstance(events.event_type.dtype, pd.CategoricalDtype)
     assert list(events.event_type.cat.categories) == Schema.project().enum("events", "event_type")
-    assert str(events.paragraph.dtype) == "Int64"
+    assert str(tables["reports"].paragraph.dtype) == "Int64"
     assert str(events.date_inferred.dtype) == "boolean"
     assert str(tables["sources"].publication_date.dtype).startswith("datetime64")
 

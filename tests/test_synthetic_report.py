@@ -66,7 +66,7 @@ def test_counts_equal_what_was_generated(synthetic_report) -> None:
         out / "01_dataset_overview" / "counts_by_partner_year.csv", dtype={"year": str}
     )
     got = {
-        (r.partner_id, r.year): (r.occasions, r.events, r.agreements) for r in counts.itertuples()
+        (r.partner_id, r.year): (r.occasions, r.events, r.instruments) for r in counts.itertuples()
     }
     keys = set(expected.occasions) | set(expected.agreements)
     want = {k: (expected.occasions[k], expected.events[k], expected.agreements[k]) for k in keys}

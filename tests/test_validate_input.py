@@ -156,9 +156,9 @@ CASES = [
     Case("tab-separated", resave("themes.csv", "\t"),
          "themes.csv", None, "delimiter", "fields are separated by '\\t'"),
     # 2. not UTF-8: the first bad byte, named, on the file's line (the corpus pins row None)
-    Case("cp1252", file_level(reencode("events.csv", "E006", "place_as_stated", "Café – Hanoi",
-                                       "cp1252")),
-         "events.csv", None, "encoding-error", "can't decode byte 0xe9 on line 7, character"),
+    Case("cp1252", file_level(reencode("reports.csv", ("E006", "S002"), "place_as_stated",
+                                       "Café – Hanoi", "cp1252")),
+         "reports.csv", None, "encoding-error", "can't decode byte 0xe9 on line 7, character"),
     Case("utf-16", file_level(write_bytes("themes.csv", lambda b: b.decode().encode("utf-16"))),
          "themes.csv", None, "encoding-error",
          "can't decode byte 0xff on line 1, character 1 (the file is UTF-16"),
@@ -170,20 +170,21 @@ CASES = [
          "event_themes.csv", "evidence", "control-character", CONTROL, "\x1b[0mquoted"),
     Case("form-feed-in-key", cell("partners.csv", "TLS", "name", "Timor-Leste\x0c"),
          "partners.csv", "name", "control-character", "(U+000C)", "Timor-Leste\x0c"),
-    Case("vertical-tab-in-date-statement", cell("agreements.csv", "A002", "date_as_stated",
-                                                "Friday\x0b"),
-         "agreements.csv", "date_as_stated", "control-character", CONTROL, "Friday\x0b"),
+    Case("vertical-tab-in-date-statement",
+         cell("instrument_steps.csv", ("I002", "signed"), "date_as_stated", "Friday\x0b"),
+         "instrument_steps.csv", "date_as_stated", "control-character", CONTROL, "Friday\x0b"),
     # 3. integers Python reads but the tables must not hold: each cell named
-    Case("integer-with-underscore", cell("events.csv", "E003", "paragraph", "1_0"),
-         "events.csv", "paragraph", "type-error", DIGITS, "1_0"),
-    Case("arabic-indic-digits", cell("events.csv", "E003", "paragraph", "١٢"),
-         "events.csv", "paragraph", "type-error", DIGITS, "١٢"),
-    Case("fullwidth-digits", cell("agreements.csv", "A002", "paragraph", "１２"),
-         "agreements.csv", "paragraph", "type-error", DIGITS, "１２"),
-    Case("integer-with-space", cell("participants.csv", ("E001", "sar-sokha"), "paragraph", " 7"),
+    Case("integer-with-underscore", cell("reports.csv", ("E003", "S001"), "paragraph", "1_0"),
+         "reports.csv", "paragraph", "type-error", DIGITS, "1_0"),
+    Case("arabic-indic-digits", cell("reports.csv", ("E003", "S001"), "paragraph", "١٢"),
+         "reports.csv", "paragraph", "type-error", DIGITS, "١٢"),
+    Case("fullwidth-digits", cell("instrument_steps.csv", ("I002", "signed"), "paragraph", "１２"),
+         "instrument_steps.csv", "paragraph", "type-error", DIGITS, "１２"),
+    Case("integer-with-space",
+         cell("participants.csv", ("E001", "S000", "sar-sokha"), "paragraph", " 7"),
          "participants.csv", "paragraph", "type-error", DIGITS, " 7"),
-    Case("arabic-indic-digits-with-seeds", cell("events.csv", "E006", "paragraph", "٣"),
-         "events.csv", "paragraph", "type-error", DIGITS, "٣", seeds=True),
+    Case("arabic-indic-digits-with-seeds", cell("reports.csv", ("E006", "S002"), "paragraph", "٣"),
+         "reports.csv", "paragraph", "type-error", DIGITS, "٣", seeds=True),
     # a quote never closed: pandas stopped the typed read naming no line
     Case("quote-never-closed", open_quote("partners.csv", "TLS", "name"),
          "partners.csv", "name", "open-quote",
@@ -193,7 +194,7 @@ CASES = [
     Case("unnamed-last-column", file_level(add_column("partners.csv", "", "")),
          "partners.csv", None, "extra-label", "column 3 has no name"),
     Case("unnamed-column-with-values", file_level(add_column("events.csv", "", "x")),
-         "events.csv", None, "extra-label", "column 20 has no name"),
+         "events.csv", None, "extra-label", "column 18 has no name"),
     Case("trailing-comma-on-every-line", file_level(trailing_comma("themes.csv")),
          "themes.csv", None, "extra-label",
          f"column {len(Schema.project().table('themes').fields) + 1} has no name"),
@@ -208,19 +209,20 @@ CASES = [
          "blank label: column 2 has no name (the schema expects 'name')"),
     # 8. a weekday-only date statement coded as an exact day that was not inferred
     Case("weekday-coded-as-stated-day",
-         both(cell("events.csv", "E006", "date_as_stated", "Tuesday"),
-              cell("events.csv", "E006", "date_inferred", "false")),
-         "events.csv", "date_inferred", RULE,
+         both(cell("reports.csv", ("E006", "S002"), "date_as_stated", "Tuesday"),
+              cell("reports.csv", ("E006", "S002"), "date_inferred", "false")),
+         "reports.csv", "date_inferred", RULE,
          "date_as_stated 'Tuesday' names only a weekday: the exact day was inferred, so "
          "date_inferred must be true (with a reason)", "false"),
     Case("on-weekday-coded-as-stated-day",
-         both(cell("agreements.csv", "A005", "date_as_stated", "on Monday"),
-              cell("agreements.csv", "A005", "date_inferred", "false")),
-         "agreements.csv", "date_inferred", RULE, "'on Monday' names only a weekday", "false"),
+         both(cell("instrument_steps.csv", ("I005", "reviewed"), "date_as_stated", "on Monday"),
+              cell("instrument_steps.csv", ("I005", "reviewed"), "date_inferred", "false")),
+         "instrument_steps.csv", "date_inferred", RULE, "'on Monday' names only a weekday",
+         "false"),
     Case("weekday-night-coded-as-stated-day",
-         both(cell("events.csv", "E010", "date_as_stated", "saturday  night"),
-              cell("events.csv", "E010", "date_inferred", "false")),
-         "events.csv", "date_inferred", RULE, "names only a weekday", "false"),
+         both(cell("reports.csv", ("E010", "S003"), "date_as_stated", "saturday  night"),
+              cell("reports.csv", ("E010", "S003"), "date_inferred", "false")),
+         "reports.csv", "date_inferred", RULE, "names only a weekday", "false"),
     # 5. resource paths out of the data folder: refused on datapackage.json, nothing read
     Case("path-to-parent-folder", set_resource("themes", "path", "../themes.csv"),
          "datapackage.json", None, "resource",
@@ -257,7 +259,7 @@ CASES = [
          "resource 'partners': encoding 'latin-1': " + DEFAULTS, "latin-1"),
     Case("encoding-cp1252-on-cp1252-file",
          both(set_resource("events", "encoding", "cp1252"),
-              file_level(reencode("events.csv", "E006", "place_as_stated", "Café", "cp1252"))),
+              file_level(reencode("events.csv", "E006", "summary", "Café", "cp1252"))),
          "datapackage.json", None, "resource", DEFAULTS, "cp1252"),
     Case("gzip-compression", set_resource("events", "compression", "gz"),
          "datapackage.json", None, "resource", "the tables must be plain CSV files", "gz"),
@@ -306,14 +308,14 @@ def test_non_utf8_byte_is_named_on_its_line_and_column(tmp_path: Path) -> None:
     path = data / "events.csv"
     rows = _read(path)
     rows[3][rows[0].index("summary")] += "\nsecond line"
-    rows[6][rows[0].index("place_as_stated")] = "Café"
+    rows[6][rows[0].index("summary")] = "Café"
     _write(path, rows, "cp1252")
     problems = validate_dataset(data)
     assert len(problems) == 1, _listing(problems)
     message = problems[0].message
     character = len(path.read_bytes().split(b"\n")[7].split(b"\xe9")[0]) + 1
     assert f"byte 0xe9 on line 8, character {character}" in message, message
-    assert "in column 'place_as_stated', value 'Caf\\xe9'" in message, message
+    assert "in column 'summary', value 'Caf\\xe9'" in message, message
     assert "'é' in Windows-1252" in message and NOT_UTF8 in message, message
 
 
@@ -416,14 +418,14 @@ def test_every_cell_with_other_digits_is_named(tmp_path: Path) -> None:
     data, _ = make_variant(
         tmp_path,
         both(
-            cell("events.csv", "E002", "paragraph", "1_0"),
-            cell("events.csv", "E005", "paragraph", "٥"),
+            cell("reports.csv", ("E002", "S001"), "paragraph", "1_0"),
+            cell("reports.csv", ("E005", "S002"), "paragraph", "٥"),
         ),
     )
     problems = validate_dataset(data)
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [
-        ("events.csv", 3, "paragraph", "1_0"),
-        ("events.csv", 6, "paragraph", "٥"),
+        ("reports.csv", 3, "paragraph", "1_0"),
+        ("reports.csv", 6, "paragraph", "٥"),
     ], _listing(problems)
 
 
@@ -461,10 +463,16 @@ def test_weekday_rule_accepts(stated: str, precision: str, inferred: str, tmp_pa
     data, _ = make_variant(
         tmp_path,
         both(
-            cell("events.csv", "E006", "date_as_stated", stated),
-            cell("events.csv", "E006", "start_date", date),
-            cell("events.csv", "E006", "date_precision", precision),
-            cell("events.csv", "E006", "date_inferred", inferred),
+            cell("reports.csv", ("E006", "S002"), "date_as_stated", stated),
+            *(
+                cell(file, key, column, value)
+                for file, key in (("reports.csv", ("E006", "S002")), ("events.csv", "E006"))
+                for column, value in (
+                    ("start_date", date),
+                    ("date_precision", precision),
+                    ("date_inferred", inferred),
+                )
+            ),
         ),
     )
     assert validate_dataset(data) == []
@@ -475,7 +483,9 @@ def test_weekday_rule_accepts(stated: str, precision: str, inferred: str, tmp_pa
     [
         pytest.param(resave("events.csv", ";"), id="semicolon"),
         pytest.param(reencode("events.csv", "E006", "summary", "Café", "cp1252"), id="cp1252"),
-        pytest.param(cell("events.csv", "E003", "paragraph", "١٢"), id="arabic-indic-digits"),
+        pytest.param(
+            cell("reports.csv", ("E003", "S001"), "paragraph", "١٢"), id="arabic-indic-digits"
+        ),
         pytest.param(add_column("events.csv", "", ""), id="unnamed-column"),
         pytest.param(set_resource("themes", "path", "../x.csv"), id="path-outside"),
         pytest.param(set_resource("themes", "dialect", {"delimiter": ";"}), id="dialect"),

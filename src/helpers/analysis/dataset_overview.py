@@ -1,5 +1,5 @@
-"""Notebook 01, the dataset at a glance: meetings and agreements per partner and year, when they
-happened, and how precisely their dates are known."""
+"""Notebook 01, the dataset at a glance: meetings and instruments per partner and year, when
+they happened and what happened to each instrument, and how precisely their dates are known."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.occasions import occasions
+from helpers.analysis.occasions import occasions, report_occasions, step_occasions
 from helpers.analysis.scope import Scope
 from helpers.analysis.tally import tally
 from helpers.dataset.dates import (
@@ -17,60 +17,74 @@ from helpers.dataset.dates import (
     precision_rank,
     undated_last,
     year_label,
-    year_of,
 )
-from helpers.dataset.keys import codes
+from helpers.dataset.keys import codes, groups, positions, take
+from helpers.dataset.reconcile import pick_dates
 
 
 def counts_by_partner_year(scope: Scope) -> pd.DataFrame:
-    """Events, occasions and agreements per partner and year (undated ones in their own row)."""
-    ev = occasions(scope.tables["events"])
-    ag = scope.tables["agreements"]
-    rows = pd.DataFrame(
-        {
-            "partner_id": pd.concat([ev.partner_id, ag.partner_id], ignore_index=True),
-            "year": pd.concat([ev.year, year_of(ag.date)], ignore_index=True),
-            "occasion": pd.arrays.IntegerArray(  # agreements' rows: missing
-                np.concatenate([codes(ev.occasion_id)[0], np.zeros(len(ag), dtype=np.int64)]),
-                np.arange(len(ev) + len(ag)) >= len(ev),
+    """Per partner and year (undated ones in their own row): events, occasions (each once
+    however many sources report it), instruments with a step that year (each once), their
+    steps (each instrument and step once), and the sources behind them."""
+    t = scope.tables
+    occ = occasions(t["events"])
+    steps = step_occasions(occ, t["instrument_steps"], t["instruments"])
+    steps["instrument_step"], _ = groups(steps, ["instrument", "step"])
+    keys = ["partner_id", "year"]
+    frames = [
+        tally(
+            occ.assign(occasion=codes(occ.occasion_id)[0]),
+            keys,
+            count="events",
+            distinct={"occasions": "occasion"},
+        ),
+        tally(steps, keys, distinct={"instruments": "instrument", "steps": "instrument_step"}),
+        tally(
+            pd.concat(
+                [
+                    report_occasions(occ, t["reports"])[[*keys, "source_id"]],
+                    steps[[*keys, "source_id"]],
+                ],
+                ignore_index=True,
             ),
-            "events": np.repeat([1, 0], [len(ev), len(ag)]),
-            "agreements": np.repeat([0, 1], [len(ev), len(ag)]),
-            "source_id": pd.concat([ev.source_id, ag.source_id], ignore_index=True),
-        }
-    )
-    table = tally(
-        rows,
-        ["partner_id", "year"],
-        sums=("events", "agreements"),
-        distinct={"occasions": "occasion", "sources": "source_id"},
-    )
-    table = table[["partner_id", "year", "events", "occasions", "agreements", "sources"]]
-    table["partner_id"] = table.partner_id.astype("string")
+            keys,
+            distinct={"sources": "source_id"},
+        ),
+    ]
+    for frame in frames:
+        frame["partner_id"] = frame.partner_id.astype("string")
+        frame["year"] = frame.year.astype("Int64")
+    table = frames[0].merge(frames[1], on=keys, how="outer").merge(frames[2], on=keys, how="outer")
+    columns = ["events", "occasions", "instruments", "steps", "sources"]
+    table[columns] = table[columns].fillna(0).astype(np.int64)
+    table = table[[*keys, *columns]]
     table["year"] = year_label(table.year)
-    return table.sort_values(["partner_id", "year"], key=undated_last).reset_index(drop=True)
+    return table.sort_values(keys, key=undated_last).reset_index(drop=True)
 
 
 def date_precision(scope: Scope) -> pd.DataFrame:
-    """How dates are known: rows per table, precision (or none) and whether inferred."""
+    """How dates are known: per table (the events' reconciled dates, each report's dating and
+    each instrument step), rows per precision (or none) and whether inferred."""
     rows = []
-    for name in ("events", "agreements"):
+    for name in ("events", "reports", "instrument_steps"):
         frame = scope.tables[name]
         precision = frame.date_precision.astype("string").fillna(NO_DATE)
-        grouped = frame.assign(precision=precision).groupby(
-            ["precision", "date_inferred"], observed=True
+        inferred = frame.date_inferred.fillna(False).astype(bool)
+        grouped = tally(
+            pd.DataFrame({"precision": pd.Categorical(precision), "inferred": inferred}),
+            ["precision", "inferred"],
+            count="rows",
         )
-        for (prec, inferred), group in grouped:
+        for row in grouped.itertuples():
             rows.append(
                 {
                     "table": name,
-                    "precision": prec,
-                    "inferred": bool(inferred),
-                    "rows": len(group),
-                    "sources": group.source_id.nunique(),
+                    "precision": str(row.precision),
+                    "inferred": bool(row.inferred),
+                    "rows": int(row.rows),
                 }
             )
-    table = pd.DataFrame(rows, columns=["table", "precision", "inferred", "rows", "sources"])
+    table = pd.DataFrame(rows, columns=["table", "precision", "inferred", "rows"])
     return table.sort_values(
         ["table", "precision", "inferred"],
         key=lambda c: precision_rank(c) if c.name == "precision" else c,
@@ -79,47 +93,82 @@ def date_precision(scope: Scope) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Top-level events and agreements with the span their dates leave open (``lo``, ``hi``)."""
+    """Top-level events, and the steps of instruments (one per instrument and step, dated by the
+    codebook's rule from the sources that report it), with the span their dates leave open
+    (``lo``, ``hi``)."""
 
     events: pd.DataFrame
-    agreements: pd.DataFrame
+    agreements: pd.DataFrame  # instrument steps
 
     @property
     def table(self) -> pd.DataFrame:
-        """The rows behind the timeline figure, events and agreements in one table."""
+        """The rows behind the timeline figure, events and steps in one table."""
         return _table(self.events, self.agreements)
 
 
 def timeline(scope: Scope) -> Timeline:
-    """Top-level events and agreements of the scope, each with the span its date leaves open."""
-
-    def spans(frame: pd.DataFrame, id_column: str, date_column: str) -> pd.DataFrame:
-        out = frame[[id_column, "partner_id", "source_id"]].reset_index(drop=True)
-        out["precision"] = frame.date_precision.reset_index(drop=True)
-        out["lo"], out["hi"] = date_intervals(frame[date_column], out.precision)
-        return out
-
-    events = scope.tables["events"]
+    """Top-level events and instrument steps of the scope, each with the span its date leaves
+    open and the number of sources that report it."""
+    t = scope.tables
+    events = t["events"]
     top = events[events.parent_event_id.isna().to_numpy()]
-    return Timeline(
-        spans(top, "event_id", "start_date"),
-        spans(scope.tables["agreements"], "agreement_id", "date"),
+    out = top[["event_id", "partner_id"]].reset_index(drop=True)
+    out["precision"] = top.date_precision.reset_index(drop=True)
+    out["lo"], out["hi"] = date_intervals(top.start_date, out.precision)
+    reporting = tally(t["reports"], ["event_id"], distinct={"sources": "source_id"})
+    at = positions(out.event_id, reporting.event_id)
+    out["sources"] = np.append(reporting.sources.to_numpy(), 0)[at]
+    return Timeline(out, life_cycles(scope))
+
+
+def life_cycles(scope: Scope) -> pd.DataFrame:
+    """One row per instrument and step: partner, kind, name, the step's date (the most precise,
+    then earliest, that its sources give: rules R1-R3 of the codebook), the span it leaves
+    open, and the number of sources reporting the step. Ordered by instrument and date."""
+    t = scope.tables
+    steps, instruments = t["instrument_steps"], t["instruments"]
+    occ = occasions(t["events"])
+    where = step_occasions(occ, steps, instruments)
+    group, first = groups(where, ["instrument", "step"])
+    chosen = pick_dates(group, len(first), steps.date, steps.date_precision, steps.date_inferred)
+    row = np.where(chosen >= 0, chosen, first)
+    dated = chosen >= 0
+    sources = tally(
+        pd.DataFrame({"group": group, "source_id": steps.source_id.array}),
+        ["group"],
+        distinct={"sources": "source_id"},
     )
+    n_sources = np.zeros(len(first), dtype=np.int64)
+    n_sources[sources.group.to_numpy()] = sources.sources.to_numpy()
+    at = where.instrument.to_numpy()[first]
+    out = pd.DataFrame(
+        {
+            "instrument_id": take(instruments.instrument_id, at),
+            "partner_id": take(instruments.partner_id, at),
+            "kind": take(instruments.kind, at),
+            "name": take(instruments.name, at),
+            "step": steps.step.array.take(first),
+            "precision": pd.Series(steps.date_precision.array.take(row)).where(dated).array,
+            "date": pd.Series(steps.date.array.take(row)).where(dated).array,
+            "sources": n_sources,
+        }
+    )
+    out["lo"], out["hi"] = date_intervals(out.date, out.precision)
+    order = np.lexsort((out.step.cat.codes.to_numpy(), out.lo.to_numpy(), at))
+    return out.iloc[order].reset_index(drop=True)
 
 
-def _table(events: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:
-    """The rows behind the timeline figure, events and agreements in one table."""
-    parts = []
-    for item, frame, id_column in (
-        ("event", events, "event_id"),
-        ("agreement", agreements, "agreement_id"),
-    ):
-        part = frame.rename(columns={id_column: "id"}).assign(item=item)
-        parts.append(part[["item", "id", "partner_id", "source_id", "precision", "lo", "hi"]])
-    table = pd.concat(parts, ignore_index=True)
+def _table(events: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+    """The rows behind the timeline figure, events and instrument steps in one table."""
+    parts = [
+        events.rename(columns={"event_id": "id"}).assign(item="event", step=pd.NA),
+        steps.rename(columns={"instrument_id": "id"}).assign(item="instrument step"),
+    ]
+    columns = ["item", "id", "step", "partner_id", "sources", "precision", "lo", "hi"]
+    table = pd.concat([p[columns] for p in parts], ignore_index=True)
     for column in ("lo", "hi"):
         table[column] = table[column].dt.strftime("%Y-%m-%d").astype("string")
-    for column in ("id", "partner_id", "source_id", "precision"):
+    for column in ("id", "step", "partner_id", "precision"):
         table[column] = table[column].astype("string")
     return table.sort_values(["partner_id", "lo", "item", "id"], na_position="last").reset_index(
         drop=True

@@ -12,7 +12,8 @@ from helpers.dataset.keys import codes, codes_at, positions, take
 
 
 def _attendance(scope: Scope) -> pd.DataFrame:
-    """Side x partner x person x year (keys still coded): events, occasions and sources."""
+    """Side x partner x person x year (keys still coded): events and occasions attended (each
+    once, however many sources place the person there) and the sources that do."""
     t = scope.tables
     occ = occasions(t["events"])
     part = t["participants"]
@@ -23,14 +24,14 @@ def _attendance(scope: Scope) -> pd.DataFrame:
             "partner_id": take(occ.partner_id, at_event),
             "person_id": part.person_id.array,
             "year": take(occ.year, at_event),
+            "event": part.event_id.array,
             "occasion": codes_at(codes(occ.occasion_id)[0], at_event),
-            "source_id": take(occ.source_id, at_event),
+            "source_id": part.source_id.array,
         }
     )
     keys = ["side", "partner_id", "person_id", "year"]
-    return tally(
-        frame, keys, count="events", distinct={"occasions": "occasion", "sources": "source_id"}
-    )
+    distinct = {"events": "event", "occasions": "occasion", "sources": "source_id"}
+    return tally(frame, keys, distinct=distinct)
 
 
 def _names(scope: Scope, person_ids: pd.Series) -> pd.Series:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.analysis.corroboration import OCCASIONS, corroboration
 from helpers.analysis.occasions import occasion_totals
 from helpers.analysis.scope import Scope
 from helpers.dataset.dates import UNDATED
 from helpers.dataset.vocabulary import OFFICIAL
+
+
+def _sources(t: dict[str, pd.DataFrame]) -> pd.Series:
+    return pd.concat(
+        [t["reports"].source_id.astype("string"), t["instrument_steps"].source_id.astype("string")]
+    )
 
 
 def scope_line(scope: Scope) -> str:
@@ -18,26 +25,49 @@ def scope_line(scope: Scope) -> str:
         f"Scope: partners {', '.join(scope.partners)}; {scope.years_label}; "
         f"themes of kind {' and '.join(scope.theme_kinds)}; "
         f"observers' commentary {'included' if scope.include_observers else 'left out'}. "
-        f"{len(t['events'])} events, {len(t['agreements'])} agreement records, "
-        f"{pd.concat([t['events'].source_id, t['agreements'].source_id]).nunique()} sources."
+        f"{len(t['events'])} events ({len(t['reports'])} reports of them), "
+        f"{len(t['instruments'])} instruments ({len(t['instrument_steps'])} steps reported), "
+        f"{_sources(t).nunique()} sources."
     )
 
 
 def limits(scope: Scope) -> str:
-    """How thin the evidence is, per partner: sources, occasions, undated and inferred dates."""
+    """How thin the evidence is, per partner: sources, occasions, undated and inferred dates,
+    and how many occasions rest on a single source."""
     t = scope.tables
     totals = occasion_totals(t, scope.partners)
+    single = corroboration(scope)
+    single = single[(single["item"] == OCCASIONS) & (single.sources == 1)]
     lines = []
+    events_partner = t["events"].partner_id.astype("string")
+    instrument_partner = t["instruments"].set_index(t["instruments"].instrument_id.astype("string"))
+    steps = t["instrument_steps"]
+    steps_partner = steps.instrument_id.astype("string").map(
+        instrument_partner.partner_id.astype("string")
+    )
+    reports_partner = (
+        t["reports"]
+        .event_id.astype("string")
+        .map(pd.Series(events_partner.array, index=t["events"].event_id.astype("string")))
+    )
     for partner in scope.partners:
-        ev = t["events"][t["events"].partner_id == partner]
-        ag = t["agreements"][t["agreements"].partner_id == partner]
-        sources = pd.concat([ev.source_id, ag.source_id]).nunique()
+        ev = t["events"][(events_partner == partner).to_numpy()]
+        st = steps[(steps_partner == partner).to_numpy()]
+        n_instruments = int((instrument_partner.partner_id.astype("string") == partner).sum())
+        sources = pd.concat(
+            [
+                t["reports"].source_id[(reports_partner == partner).to_numpy()].astype("string"),
+                st.source_id.astype("string"),
+            ]
+        ).nunique()
         n_occ = int(totals[partner])
-        undated = int(ev.start_date.isna().sum() + ag.date.isna().sum())
-        inferred = int(ev.date_inferred.sum() + ag.date_inferred.sum())
+        one = int(single[single.partner_id == partner]["items"].sum())
+        undated = int(ev.start_date.isna().sum() + st.date.isna().sum())
+        inferred = int(ev.date_inferred.sum() + st.date_inferred.sum())
         lines.append(
-            f"- {partner}: {sources} source(s), {n_occ} occasion(s), {len(ev)} event(s), "
-            f"{len(ag)} agreement record(s); {inferred} date(s) inferred, {undated} undated."
+            f"- {partner}: {sources} source(s), {n_occ} occasion(s) ({one} reported by a single "
+            f"source), {len(ev)} event(s), {n_instruments} instrument(s) with {len(st)} step "
+            f"report(s); {inferred} date(s) inferred, {undated} undated."
         )
     lines.append(
         "A cell backed by one source is one newspaper's account, not a measure of how often "

@@ -1,6 +1,7 @@
 """The unit of comparison, the *occasion*: a visit with the meetings held during it, or a
-stand-alone meeting. An agreement not tied to an event in scope is an occasion of its own. Each
-occasion counts once, so that one long trip does not outweigh a one-day meeting.
+stand-alone meeting, counted once however many sources report it. An instrument step not tied
+to an event in scope makes an occasion of its instrument's own. Each occasion counts once, so
+that one long trip does not outweigh a one-day meeting.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pandas as pd
 
 from helpers.analysis.tally import tally
 from helpers.dataset.dates import year_of
-from helpers.dataset.keys import codes, positions, take
+from helpers.dataset.keys import codes, codes_at, positions, take
 
 
 def occasion_keys(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -34,41 +35,68 @@ def occasion_keys(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def occasions(events: pd.DataFrame) -> pd.DataFrame:
     """One row per event with its occasion (the parent visit, or itself) and occasion year."""
-    out = events[["event_id", "partner_id", "source_id", "event_type"]].copy()
+    out = events[["event_id", "partner_id", "event_type"]].copy()
     out["occasion_id"], out["year"] = occasion_keys(events)
     return out
 
 
-def agreement_occasions(
-    occ: pd.DataFrame, agreements: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """Occasion code, row of the event in ``occ`` (-1 if none in scope) and occasion year of each
-    agreement: its event's occasion, or (without an event in scope) an occasion of its own."""
+def report_occasions(occ: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """One row per report of an event in ``occ``: its occasion (an integer code), partner, year
+    and source: what counts the sources behind each occasion."""
+    occasion, _ = codes(occ.occasion_id)
+    at_event = positions(reports.event_id, occ.event_id)
+    frame = pd.DataFrame(
+        {
+            "occasion": codes_at(occasion, at_event),
+            "partner_id": take(occ.partner_id, at_event),
+            "year": take(occ.year, at_event),
+            "source_id": reports.source_id.array,
+        }
+    )
+    return frame[at_event >= 0].reset_index(drop=True)
+
+
+def step_occasions(
+    occ: pd.DataFrame, steps: pd.DataFrame, instruments: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per instrument step: its occasion, partner and year. A step at an event in scope
+    takes the event's occasion and year; any other step is an occasion of its own instrument
+    (one per instrument, however many such steps) in the year of the step's own date.
+
+    Columns: occasion (code), at_event (row in ``occ``, -1 if none), instrument (row in
+    ``instruments``), partner_id, year, source_id, step."""
     occasion, n_event_codes = codes(occ.occasion_id)
-    at_event = positions(agreements.event_id, occ.event_id)
-    own, _ = codes(agreements.agreement_id)
+    at_event = positions(steps.event_id, occ.event_id)
+    instrument = positions(steps.instrument_id, instruments.instrument_id)
     tied = at_event >= 0
-    occasion = np.where(tied, np.append(occasion, -1)[at_event], n_event_codes + own)
-    years = pd.Series(take(occ.year, at_event)).where(tied, year_of(agreements.date).array)
-    return occasion, at_event, years.astype("Int64")
+    own = n_event_codes + instrument
+    years = pd.Series(take(occ.year, at_event)).where(tied, year_of(steps.date).array)
+    return pd.DataFrame(
+        {
+            "occasion": np.where(tied, np.append(occasion, -1)[at_event], own),
+            "at_event": at_event,
+            "instrument": instrument,
+            "partner_id": take(instruments.partner_id, instrument),
+            "year": years.astype("Int64").array,
+            "source_id": steps.source_id.array,
+            "step": steps.step.array,
+        }
+    )
 
 
 def occasion_table(
     tables: dict[str, pd.DataFrame], occ: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Every occasion in scope with its partner: the events' occasions, plus each agreement that
-    is not tied to an event in scope (it is an occasion of its own). Columns: partner_id,
-    occasion (an integer code)."""
+    """Every occasion in scope with its partner: the events' occasions, plus the occasion of
+    each instrument with a step not tied to an event in scope. Columns: partner_id, occasion
+    (an integer code)."""
     occ = occasions(tables["events"]) if occ is None else occ
-    agreements = tables["agreements"]
-    agreement_occasion, at_event, _ = agreement_occasions(occ, agreements)
-    alone = at_event < 0
+    steps = step_occasions(occ, tables["instrument_steps"], tables["instruments"])
+    alone = steps.at_event.to_numpy() < 0
     return pd.DataFrame(
         {
-            "partner_id": pd.concat(
-                [occ.partner_id, agreements.partner_id[alone]], ignore_index=True
-            ),
-            "occasion": np.concatenate([codes(occ.occasion_id)[0], agreement_occasion[alone]]),
+            "partner_id": pd.concat([occ.partner_id, steps.partner_id[alone]], ignore_index=True),
+            "occasion": np.concatenate([codes(occ.occasion_id)[0], steps.occasion[alone]]),
         }
     )
 

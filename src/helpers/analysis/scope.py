@@ -53,7 +53,7 @@ class Scope:
         """Every year from the first to the last dated occasion or agreement in scope (empty
         years included), for year axes that show the whole span."""
         _, occasion_year = occasion_keys(self.tables["events"])
-        found = pd.concat([occasion_year, year_of(self.tables["agreements"].date)]).dropna()
+        found = pd.concat([occasion_year, year_of(self.tables["instrument_steps"].date)]).dropna()
         return tuple(range(int(found.min()), int(found.max()) + 1)) if len(found) else ()
 
     def vocabulary(self, table: str, column: str) -> list[str]:
@@ -144,9 +144,9 @@ def resolve(
         raise ParameterError(f"include_observers: {shown(include_observers)} is not true or false")
 
     scoped = _cut(tables, chosen, year_from, year_to, include_observers)
-    if scoped["events"].empty and scoped["agreements"].empty:
+    if scoped["events"].empty and scoped["instruments"].empty:
         raise ParameterError(
-            f"partners/year_from/year_to: no event or agreement of {list(chosen)} in "
+            f"partners/year_from/year_to: no event or instrument of {list(chosen)} in "
             f"{year_from if year_from is not None else 'any year'}–"
             f"{year_to if year_to is not None else 'any year'}"
         )
@@ -169,36 +169,43 @@ def _cut(
     year_to: int | None,
     include_observers: bool,
 ) -> dict[str, pd.DataFrame]:
-    """Events and agreements of the chosen partners and years, and the rows that hang on them.
+    """Events and instruments of the chosen partners and years, and the rows that hang on them.
 
     With a year limit, undated events are left out (their year is unknown); without one they
-    stay in, and year-based views show them as undated.
+    stay in, and year-based views show them as undated. A step follows its event, or without
+    one its own date; an instrument stays with the steps it has in scope.
     """
     out = dict(tables)
     events = tables["events"]
     keep = events.partner_id.isin(partners).to_numpy().copy()
-    agreements = tables["agreements"]
-    keep_agreements = agreements.partner_id.isin(partners).to_numpy().copy()
+    instruments, steps = tables["instruments"], tables["instrument_steps"]
+    keep_instruments = instruments.partner_id.isin(partners).to_numpy().copy()
+    at_instrument = positions(steps.instrument_id, instruments.instrument_id)
+    keep_steps = keep_instruments[at_instrument] & (at_instrument >= 0)
     if year_from is not None or year_to is not None:
         lo = year_from if year_from is not None else -(10**6)
         hi = year_to if year_to is not None else 10**6
         # whole occasions: a meeting stays or goes with the visit it belongs to
         _, occasion_year = occasion_keys(events)
         keep &= occasion_year.between(lo, hi).fillna(False).to_numpy(dtype=bool)
-        # an agreement follows its event; one without an event goes by its own date
-        at_event = positions(agreements.event_id, events.event_id)
-        own = year_of(agreements.date).between(lo, hi).fillna(False).to_numpy(dtype=bool)
-        keep_agreements &= np.where(at_event >= 0, keep[np.maximum(at_event, 0)], own)
+        at_event = positions(steps.event_id, events.event_id)
+        own = year_of(steps.date).between(lo, hi).fillna(False).to_numpy(dtype=bool)
+        keep_steps &= np.where(at_event >= 0, keep[np.maximum(at_event, 0)], own)
+        kept = np.zeros(len(instruments), dtype=bool)
+        kept[at_instrument[keep_steps]] = True
+        keep_instruments &= kept
     out["events"] = events[keep].reset_index(drop=True)
-    out["agreements"] = agreements[keep_agreements].reset_index(drop=True)
-    event_ids, agreement_ids = out["events"].event_id, out["agreements"].agreement_id
+    out["instruments"] = instruments[keep_instruments].reset_index(drop=True)
+    out["instrument_steps"] = steps[keep_steps].reset_index(drop=True)
+    event_ids, instrument_ids = out["events"].event_id, out["instruments"].instrument_id
+    out["reports"] = _rows_of(tables["reports"], "event_id", event_ids)
     out["participants"] = _rows_of(tables["participants"], "event_id", event_ids)
     themes_e = _rows_of(tables["event_themes"], "event_id", event_ids)
-    themes_a = _rows_of(tables["agreement_themes"], "agreement_id", agreement_ids)
+    themes_i = _rows_of(tables["instrument_themes"], "instrument_id", instrument_ids)
     if not include_observers:
         themes_e = themes_e[themes_e.voice != OBSERVER.value].reset_index(drop=True)
-        themes_a = themes_a[themes_a.voice != OBSERVER.value].reset_index(drop=True)
-    out["event_themes"], out["agreement_themes"] = themes_e, themes_a
+        themes_i = themes_i[themes_i.voice != OBSERVER.value].reset_index(drop=True)
+    out["event_themes"], out["instrument_themes"] = themes_e, themes_i
     return out
 
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from helpers.analysis.occasions import agreement_occasions, occasions
+from helpers.analysis.occasions import occasions, step_occasions
 from helpers.analysis.scope import Scope
 from helpers.analysis.tally import tally
 from helpers.dataset.keys import codes, codes_at, positions, take
 
 
 def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every theme mention in scope, from events and agreements, with its occasion and year.
+    """Every theme link in scope (one row per source that gives it), from events and
+    instruments, with its occasion and year.
 
     Columns: occasion (an integer: the same number is the same occasion), partner_id, year,
-    theme_id, voice, source_id. Themes of a kind outside the scope are left out. ``occ`` is
-    ``occasions(events)`` when the caller has it already.
+    theme_id, voice, source_id. An instrument's theme is placed at the occasion of each step of
+    the instrument that the same source reports. Themes of a kind outside the scope are left
+    out. ``occ`` is ``occasions(events)`` when the caller has it already.
     """
     t = scope.tables
     occ = occasions(t["events"]) if occ is None else occ
@@ -31,21 +34,37 @@ def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
             "voice": links.voice.array,
             "source_id": links.source_id.array,
         }
-    )
-    agreements, links = t["agreements"], t["agreement_themes"]
-    at_agreement = positions(links.agreement_id, agreements.agreement_id)
-    agreement_occasion, _, years = agreement_occasions(occ, agreements)
-    from_agreements = pd.DataFrame(
+    )[at_event >= 0]
+    steps = step_occasions(occ, t["instrument_steps"], t["instruments"])
+    links = t["instrument_themes"]
+    link_keys = pd.DataFrame(
         {
-            "occasion": agreement_occasion[at_agreement],
-            "partner_id": take(agreements.partner_id, at_agreement),
-            "year": take(years, at_agreement),
-            "theme_id": links.theme_id.array,
-            "voice": links.voice.array,
-            "source_id": links.source_id.array,
+            "instrument": positions(links.instrument_id, t["instruments"].instrument_id),
+            "source": codes(links.source_id)[0],
+            "link": np.arange(len(links)),
         }
     )
-    combined = pd.concat([from_events, from_agreements], ignore_index=True)
+    step_keys = pd.DataFrame(
+        {
+            "instrument": steps.instrument.to_numpy(),
+            "source": codes(t["instrument_steps"].source_id)[0],
+            "step_row": np.arange(len(steps)),
+        }
+    )
+    both = link_keys.merge(step_keys, on=["instrument", "source"], sort=False)
+    both = both.drop_duplicates(["link", "step_row"]).sort_values(["link", "step_row"])
+    at_link, at_step = both.link.to_numpy(), both.step_row.to_numpy()
+    from_instruments = pd.DataFrame(
+        {
+            "occasion": pd.array(steps.occasion.to_numpy()[at_step], dtype="Int64"),
+            "partner_id": steps.partner_id.array.take(at_step),
+            "year": steps.year.array.take(at_step),
+            "theme_id": links.theme_id.array.take(at_link),
+            "voice": links.voice.array.take(at_link),
+            "source_id": links.source_id.array.take(at_link),
+        }
+    )
+    combined = pd.concat([from_events, from_instruments], ignore_index=True)
     themes = t["themes"]
     in_kinds = themes.kind.isin(scope.theme_kinds).to_numpy()
     at_theme = positions(combined.theme_id, themes.theme_id)

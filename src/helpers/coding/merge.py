@@ -1,7 +1,10 @@
 """Add the rows of filled coding templates to a data folder's tables, all or nothing.
 
-The rows are appended to a copy of the data folder, which is validated; only when the copy is
-valid are the changed tables (and the regenerated codebook) moved into place. A problem is
+The rows are appended to a copy of the data folder (a row of ``events`` or ``instruments``
+whose key is already there replaces that row instead: the reconciled values of a meeting or an
+instrument that a new source reports again, see the codebook, section 3), which is validated;
+only when the copy is valid are the changed tables (and the regenerated codebook) moved into
+place. A problem is
 reported on the template's own file and line, so that the coder fixes the template and runs
 ``add`` again; the data folder is then left exactly as it was.
 """
@@ -26,6 +29,7 @@ from helpers.files import write_all_atomic
 from helpers.paths import CODEBOOK_NAME
 
 PREFILLED = ("source_id",)  # cells a template comes with: a row with nothing else is not coded
+REPLACEABLE = ("events", "instruments")  # a row with a key already there replaces that row
 
 
 @dataclass(frozen=True)
@@ -97,33 +101,64 @@ def add_coded_rows(data_dir: Path | str, folder: Path | str) -> dict[str, int]:
         staging = Path(tmp) / data_dir.name
         shutil.copytree(data_dir, staging, symlinks=True, ignore=shutil.ignore_patterns(LOCK_NAME))
         texts: dict[Path, str] = {}
+        placed: dict[str, list[int]] = {}
         for addition in additions:
             path = schema.table(addition.table).path
-            texts[data_dir / path] = _appended(staging / path, addition)
+            texts[data_dir / path], placed[addition.table] = _merged(
+                staging / path, addition, schema
+            )
             (staging / path).write_text(texts[data_dir / path], encoding="utf-8")
         problems = validate_dataset(staging)
         if problems:
-            raise InvalidAddition(_on_templates(problems, staging, schema, additions))
+            raise InvalidAddition(_on_templates(problems, staging, schema, additions, placed))
         if (staging / CODEBOOK_NAME).is_file():
             texts[data_dir / CODEBOOK_NAME] = render(staging)
         write_all_atomic({path: _writer(text) for path, text in texts.items()})
     return {a.table: len(a.rows) for a in additions}
 
 
-def _appended(path: Path, addition: Addition) -> str:
-    """The table's text with the rows appended, its own bytes unchanged."""
+def _merged(path: Path, addition: Addition, schema: Schema) -> tuple[str, list[int]]:
+    """The table's text with the rows added, and the record number (header = 1) each template
+    row has in it. Rows are appended, the table's own bytes unchanged, except that in a table
+    of ``REPLACEABLE`` a row whose key is already there replaces that record's lines."""
     text = path.read_text(encoding="utf-8")
     if text and not text.endswith("\n"):
         text += "\n"
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(addition.rows)
-    return text + buffer.getvalue()
+    lines = text.splitlines(keepends=True)
+    starts = list(record_starts(path))
+    replaced: dict[int, str] = {}  # record number -> its new text
+    records, appended = [], []
+    key_at = None
+    table = schema.table(addition.table)
+    if addition.table in REPLACEABLE and len(table.primary_key) == 1:
+        key_at = table.field_names.index(table.primary_key[0])
+        with open(path, encoding="utf-8", newline="") as handle:
+            existing = {r[key_at]: i + 1 for i, r in enumerate(csv.reader(handle)) if r and i}
+    for row in addition.rows:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(row)
+        record = existing.get(row[key_at]) if key_at is not None and len(row) > key_at else None
+        if record is not None and record not in replaced:
+            replaced[record] = buffer.getvalue()
+            records.append(record)
+        else:
+            appended.append(buffer.getvalue())
+            records.append(len(starts) + len(appended))
+    out = []
+    for number, first in enumerate(starts, start=1):
+        last = starts[number] - 1 if number < len(starts) else len(lines)
+        out.append(replaced.get(number, "".join(lines[first - 1 : last])))
+    return "".join(out) + "".join(appended), records
 
 
 def _on_templates(
-    problems: list[Problem], staging: Path, schema: Schema, additions: list[Addition]
+    problems: list[Problem],
+    staging: Path,
+    schema: Schema,
+    additions: list[Addition],
+    placed: dict[str, list[int]],
 ) -> list[Problem | str]:
-    """Problems in an appended row are reported on the template's file and line."""
+    """Problems in an added row are reported on the template's file and line."""
     by_file = {Path(schema.table(a.table).path).name: a for a in additions}
     out: list[Problem | str] = []
     for problem in problems:
@@ -132,12 +167,12 @@ def _on_templates(
             out.append(problem)
             continue
         starts = record_starts(staging / problem.file)
-        first_added = len(starts) - len(addition.rows)  # records before the appended ones
         record = starts.index(problem.row) + 1 if problem.row in starts else None
-        if record is None or record <= first_added:
+        records = placed[addition.table]
+        if record is None or record not in records:
             out.append(problem)
             continue
-        template_record = addition.template_records[record - first_added - 1]
+        template_record = addition.template_records[records.index(record)]
         line = line_of_record(addition.template, template_record)
         out.append(replace(problem, file=str(addition.template), row=line))
     return out

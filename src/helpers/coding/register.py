@@ -21,9 +21,17 @@ from helpers.files import exclusive_lock, write_all_atomic
 
 LOCK_NAME = ".lock"  # in the data folder: held while new-source or add changes its tables
 LOCK_WAIT = 60.0  # seconds a registration waits for another one before it refuses
-CODED_TABLES = ("events", "participants", "agreements", "event_themes", "agreement_themes")
+CODED_TABLES = (
+    "events",
+    "reports",
+    "participants",
+    "event_themes",
+    "instruments",
+    "instrument_steps",
+    "instrument_themes",
+)
 REFERENCE_TABLES = ("partners", "bodies", "persons", "themes")  # a new partner needs all four
-NUMBERED_IDS = {"events": "event_id", "agreements": "agreement_id"}  # E001, A001, ...
+NUMBERED_IDS = {"events": "event_id", "instruments": "instrument_id"}  # E001, I001, ...
 
 
 def next_id(existing: list[str], prefix: str, first: int = 1) -> str:
@@ -41,7 +49,7 @@ def next_source_id(existing: list[str]) -> str:
 
 
 def next_free_ids(data_dir: Path, schema: Schema) -> dict[str, str]:
-    """The next free id of each numbered table (events E..., agreements A...)."""
+    """The next free id of each numbered table (events E..., instruments I...)."""
     found = {}
     for name, column in NUMBERED_IDS.items():
         path = data_dir / schema.table(name).path
@@ -185,8 +193,13 @@ def template_guide(
         "",
         "Fill one row per observation in each CSV here, following the codebook (CODEBOOK.md of",
         "the data folder). The coded tables come with the source filled in; copy that row for",
-        "more. A new partner needs a row in partners.csv, bodies.csv and persons.csv too, and a",
-        "new theme a row in themes.csv (see the codebook on extending the vocabularies). Leave a",
+        "more. A meeting already in the dataset gets a row in reports.csv with its event_id, not a",
+        "new event; a step of an instrument already coded (a signature after a proposal) gets a",
+        "row in instrument_steps.csv with its instrument_id, not a new instrument. A new event",
+        "needs its reconciled values in events.csv too, and an existing one whose reports now",
+        "disagree a reconciliation_note (codebook, section 3). A new partner needs a row in",
+        "partners.csv, bodies.csv and persons.csv too, and a new theme a row in themes.csv (see",
+        "the codebook on extending the vocabularies). Leave a",
         "cell empty when the article does not say; never guess. Then add the rows, all or nothing:",
         "",
         "    python -m helpers add STUDY THIS_FOLDER",

@@ -1,14 +1,16 @@
 """Intercoder reliability: Krippendorff's alpha per coded variable between two codings of the
 same sources, with every disagreement the coders have to reconcile, and what the numbers mean.
 
-The coders first agree on the units (which events and agreements a source reports, with their
+The coders first agree on the units (which events and instruments a source reports, with their
 ids), then code everything else independently. By default only the units both coded are
 compared, and only the sources both registered (matched by checksum); ``sources`` narrows the
 comparison to the named ones, so that coder B may code only the new article.
 
-Variables: each field of an event and of an agreement; whether each theme is raised at an event
-or about an agreement; the voice and the raiser of each theme link both coded; which persons
-took part in each event, and their side and title.
+Variables: each reconciled field of an event; the kind of each instrument, the steps coded for
+it and each step's date; whether each theme is raised at an event or about an instrument; the
+voice and the raiser of each theme link both coded; which persons took part in each event, and
+their side and title. Only the evidence of the sources compared counts (reports, steps,
+participants and theme links cite their source).
 """
 
 from __future__ import annotations
@@ -50,25 +52,24 @@ FIELDS = {
             "hosting_side": "Hosting side",
         },
     ),
-    "agreements": (
-        "agreement_id",
-        {
-            "kind": "Agreement kind",
-            "status": "Agreement status",
-            "date": "Agreement date",
-            "date_precision": "Agreement date precision",
-        },
-    ),
+    "instruments": ("instrument_id", {"kind": "Instrument kind"}),
 }
-UNIT_KEYS = {table: key for table, (key, _) in FIELDS.items()}  # events, agreements
+UNIT_KEYS = {table: key for table, (key, _) in FIELDS.items()}  # events, instruments
 CHILDREN = (  # rows that hang on a unit: table, key column, the unit's table
+    ("reports", "event_id", "events"),
     ("participants", "event_id", "events"),
     ("event_themes", "event_id", "events"),
-    ("agreement_themes", "agreement_id", "agreements"),
+    ("instrument_steps", "instrument_id", "instruments"),
+    ("instrument_themes", "instrument_id", "instruments"),
 )
+EVIDENCE = tuple(table for table, _, _ in CHILDREN)  # the rows that cite their source
 LINKS = {  # theme links: table, the unit's key column, label of the unit
     "event": ("event_themes", "event_id", "event"),
-    "agreement": ("agreement_themes", "agreement_id", "agreement"),
+    "instrument": ("instrument_themes", "instrument_id", "instrument"),
+}
+STEP_FIELDS = {  # per instrument and step: column of instrument_steps -> label
+    "date": "Instrument step date",
+    "date_precision": "Instrument step date precision",
 }
 
 READING = f"""\
@@ -149,7 +150,7 @@ def compare_scopes(
     if not units_a & units_b:
         raise DataError(
             f"{scope_a.data_dir} and {scope_b.data_dir} share no unit (no event_id or "
-            f"agreement_id in both) for the sources {sorted(compared)}, so no alpha can be "
+            f"instrument_id in both) for the sources {sorted(compared)}, so no alpha can be "
             "computed: the coders first agree on the units, then code them"
         )
     if not all_units:
@@ -235,18 +236,24 @@ def _common_sources(
 def _restricted(
     tables: dict[str, pd.DataFrame], sources: set[str], ids: dict[str, str]
 ) -> dict[str, pd.DataFrame]:
-    """The events and agreements of the sources compared (source ids in coding A's numbering),
-    and the rows that hang on them, with keys as text."""
-    out = {"themes": tables["themes"]}
-    for table, key in UNIT_KEYS.items():
-        frame = tables[table].astype({key: "string", "source_id": "string"})
+    """The evidence of the sources compared (source ids in coding A's numbering), the events
+    and instruments it bears on, and the rows that hang on them, with keys as text."""
+    cut = {"themes": tables["themes"]}
+    for table in EVIDENCE:
+        frame = tables[table].astype({"source_id": "string"})
         frame["source_id"] = frame.source_id.map(ids)
-        out[table] = frame[frame.source_id.isin(sources)].reset_index(drop=True)
-    return _with_children(out, tables)
+        cut[table] = frame[frame.source_id.isin(sources)].reset_index(drop=True)
+    out = dict(cut)
+    for table, key in UNIT_KEYS.items():
+        frame = tables[table].astype({key: "string"})
+        child = next(c for c, k, parent in CHILDREN if parent == table and c != "participants")
+        evidence = set(cut[child][key].astype("string").dropna())
+        out[table] = frame[frame[key].isin(evidence)].reset_index(drop=True)
+    return _with_children(out, cut)
 
 
 def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd.DataFrame]:
-    """``units`` (events and agreements) with the rows of ``tables`` that hang on them."""
+    """``units`` (events and instruments) with the rows of ``tables`` that hang on them."""
     out = dict(units)
     for table, key, parent in CHILDREN:
         frame = tables[table].astype({key: "string"})
@@ -256,7 +263,7 @@ def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd
 
 
 def _units(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
-    """Every unit of a coding: (table, key) of its events and agreements."""
+    """Every unit of a coding: (table, key) of its events and instruments."""
     return {(table, str(k)) for table, key in UNIT_KEYS.items() for k in tables[table][key]}
 
 
@@ -287,21 +294,38 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
         key = (key_column,)
         for column, label in columns.items():
             yield Variable(
-                column if table == "events" else f"agreement_{column}",
+                column if table == "events" else f"instrument_{column}",
                 label,
                 table,
                 key,
                 _field(a, table, key, column),
                 _field(b, table, key, column),
             )
+    yield Variable(
+        "instrument_steps",
+        "Steps coded for the instrument",
+        "instrument_steps",
+        ("instrument_id",),
+        _joined(a["instrument_steps"], ["instrument_id"], "step"),
+        _joined(b["instrument_steps"], ["instrument_id"], "step"),
+    )
+    for column, label in STEP_FIELDS.items():
+        yield Variable(
+            f"instrument_step_{column}",
+            label,
+            "instrument_steps",
+            ("instrument_id", "step"),
+            _joined(a["instrument_steps"], ["instrument_id", "step"], column),
+            _joined(b["instrument_steps"], ["instrument_id", "step"], column),
+        )
     labels = dict(zip(a["themes"].theme_id.astype(str), a["themes"].label.astype(str), strict=True))
     for kind, (table, key, unit) in LINKS.items():
-        parent = "events" if kind == "event" else "agreements"
+        parent = "events" if kind == "event" else "instruments"
         themes = sorted(set(a[table].theme_id.astype(str)) | set(b[table].theme_id.astype(str)))
         for theme in themes:
             yield Variable(
                 f"{kind}_theme:{theme}",
-                f"Theme: {labels.get(theme, theme)}" + ("" if kind == "event" else " (agreement)"),
+                f"Theme: {labels.get(theme, theme)}" + ("" if kind == "event" else " (instrument)"),
                 table,
                 (key, "theme_id"),
                 _presence(a, parent, table, key, theme),

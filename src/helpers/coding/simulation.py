@@ -27,7 +27,8 @@ def perturb(
 
     With probability ``rate`` per unit: an event's type is replaced by another type of the
     vocabulary; an event's date precision is coarsened (day -> month -> year, with the date cut
-    to match); an event-theme link is dropped; an agreement's status is replaced by another.
+    to match, in the reports that gave it too); an event-theme link is dropped; an instrument
+    step is replaced by another step the instrument does not have from that source.
     """
     source, target = Path(source), Path(target)
     if target.exists():
@@ -36,7 +37,7 @@ def perturb(
     shutil.copytree(source, target)
     tables = {
         name: pd.read_csv(target / f"{name}.csv", dtype=str, keep_default_na=False)
-        for name in ("events", "event_themes", "agreements")
+        for name in ("events", "reports", "event_themes", "instrument_steps")
     }
     schema = Schema.of(target)
     changes = []
@@ -52,19 +53,27 @@ def perturb(
         if coarser is not None and ev.end_date == "" and rng.random() < rate:
             date, precision = coarser
             events.loc[i, ["date_precision", "start_date"]] = [precision, date]
+            reports = tables["reports"]
+            same = (reports.event_id == ev.event_id) & (reports.start_date == ev.start_date)
+            reports.loc[same, ["date_precision", "start_date"]] = [precision, date]
             changes.append(f"{ev.event_id}: date_precision {ev.date_precision} -> {precision}")
     links = tables["event_themes"]
     keep = [rng.random() >= rate for _ in range(len(links))]
     for _, link in links[[not k for k in keep]].iterrows():
         changes.append(f"{link.event_id}: theme {link.theme_id} ({link.voice}) dropped")
     tables["event_themes"] = links[keep]
-    agreements = tables["agreements"]
-    statuses = schema.enum("agreements", "status")
-    for i, ag in agreements.iterrows():
+    steps = tables["instrument_steps"]
+    vocabulary = schema.enum("instrument_steps", "step")
+    for i, st in steps.iterrows():
         if rng.random() < rate:
-            new = rng.choice([s for s in statuses if s != ag.status])
-            agreements.loc[i, "status"] = new
-            changes.append(f"{ag.agreement_id}: status {ag.status} -> {new}")
+            taken = set(
+                steps.step[
+                    (steps.instrument_id == st.instrument_id) & (steps.source_id == st.source_id)
+                ]
+            )
+            new = rng.choice([s for s in vocabulary if s not in taken])
+            steps.loc[i, "step"] = new
+            changes.append(f"{st.instrument_id}: step {st.step} -> {new}")
     for name, frame in tables.items():
         frame.to_csv(target / f"{name}.csv", index=False, lineterminator="\n")
     return changes

@@ -29,7 +29,7 @@ class DateGroup:
     precision: str
     inferred: str
     reason: str
-    as_stated: str
+    as_stated: str | None  # None: the table holds no date words (a reconciled date)
     end: str | None = None
 
     @property
@@ -41,6 +41,9 @@ class DateGroup:
 # Codebook knowledge the descriptor cannot hold: which columns together record one date.
 DATE_GROUPS: dict[str, DateGroup] = {
     "events": DateGroup(
+        "start_date", "date_precision", "date_inferred", "date_inference_reason", None, "end_date"
+    ),
+    "reports": DateGroup(
         "start_date",
         "date_precision",
         "date_inferred",
@@ -48,7 +51,7 @@ DATE_GROUPS: dict[str, DateGroup] = {
         "date_as_stated",
         end="end_date",
     ),
-    "agreements": DateGroup(
+    "instrument_steps": DateGroup(
         "date", "date_precision", "date_inferred", "date_inference_reason", "date_as_stated"
     ),
 }

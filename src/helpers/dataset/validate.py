@@ -19,7 +19,7 @@ from helpers.dataset.lines import line_of_record, line_of_row, record_starts
 from helpers.dataset.problem import Problem
 from helpers.dataset.read import CellErrors, read_table
 from helpers.dataset.resources import resource_problems
-from helpers.dataset.rules import checks_for
+from helpers.dataset.rules import checks_for, model_problems
 from helpers.dataset.schema import Schema
 from helpers.dataset.vocabulary import CAMBODIA, PARTNER, TERMS, VISIT
 from helpers.errors import DataError
@@ -65,6 +65,7 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
         tables, problems = _read_typed(data_dir, schema)
         if tables:
             problems += cross_table_problems(tables, schema, data_dir)
+            problems += model_problems(tables, schema, data_dir)
             if seeds_dir is not None:
                 problems += paragraph_problems(tables, schema, data_dir, Path(seeds_dir))
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
@@ -355,14 +356,16 @@ def cross_table_problems(
                 p.side,
                 f"{p.person_id} serves {serves}, not the event's partner {event_partner!r}",
             )
-    for i, a in t["agreements"].iterrows():
-        if not pd.isna(a.event_id) and events.loc[a.event_id, "partner_id"] != a.partner_id:
+    instrument_partner = t["instruments"].set_index("instrument_id")["partner_id"]
+    for i, step in t["instrument_steps"].iterrows():
+        partner = instrument_partner[step.instrument_id]
+        if not pd.isna(step.event_id) and events.loc[step.event_id, "partner_id"] != partner:
             add(
-                "agreements",
+                "instrument_steps",
                 i,
-                "partner_id",
-                a.partner_id,
-                "the agreement's event has another partner",
+                "event_id",
+                step.event_id,
+                f"the step's event has another partner than the instrument's ({partner!r})",
             )
     return problems
 
@@ -434,7 +437,7 @@ def checksum_problems(data_dir: Path, schema: Schema, seeds_dir: Path) -> list[P
 def paragraph_problems(
     t: dict[str, pd.DataFrame], schema: Schema, data_dir: Path, seeds_dir: Path
 ) -> list[Problem]:
-    """Every cited paragraph exists in its article (rows cite a source directly or via an event)."""
+    """Every cited paragraph exists in its article (every row with a paragraph cites its source)."""
     lengths = {}
     problems = []
     sources_path = schema.table("sources").path
@@ -445,18 +448,11 @@ def paragraph_problems(
             problems.append(_outside_seeds(sources_path, line, str(src.file_name), seeds_dir))
             continue
         lengths[src.source_id] = paragraph_count(path.read_text(encoding="utf-8", errors="replace"))
-    event_source = t["events"].set_index("event_id").source_id
     for name, table in schema.tables.items():
         frame = t[name]
-        if "paragraph" not in frame:
+        if "paragraph" not in frame or "source_id" not in frame:
             continue
-        if "source_id" in frame:
-            sources = frame.source_id
-        elif "event_id" in frame:
-            sources = frame.event_id.map(event_source)
-        else:
-            continue
-        for i, (source, paragraph) in enumerate(zip(sources, frame.paragraph, strict=True)):
+        for i, (source, paragraph) in enumerate(zip(frame.source_id, frame.paragraph, strict=True)):
             limit = lengths.get(source)
             if limit is not None and paragraph > limit:
                 problems.append(

@@ -32,7 +32,27 @@ OBSERVER_RAISER = Term(
     "event_themes", "raised_by", "observer", "goes with the observer voice, and only with it"
 )
 
-TERMS = (VISIT, VIRTUAL, CAMBODIA, PARTNER, OFFICIAL, OBSERVER, OBSERVER_RAISER)
+PROPOSED = Term("instrument_steps", "step", "proposed", "comes before drafted and signed")
+DRAFTED = Term("instrument_steps", "step", "drafted", "comes after proposed, before signed")
+SIGNED = Term(
+    "instrument_steps", "step", "signed", "comes after proposed and drafted, before any other step"
+)
+# The steps whose order the validator checks (a later step is not dated before an earlier one);
+# every other step (renewed, reviewed, implemented, ...) comes after them, in any order.
+STEP_ORDER = (PROPOSED, DRAFTED, SIGNED)
+
+TERMS = (
+    VISIT,
+    VIRTUAL,
+    CAMBODIA,
+    PARTNER,
+    OFFICIAL,
+    OBSERVER,
+    OBSERVER_RAISER,
+    PROPOSED,
+    DRAFTED,
+    SIGNED,
+)
 
 # How a figure names a side in its legend; another side's value is shown as "<value> side".
 SIDE_LABELS = {CAMBODIA.value: "Cambodian side", PARTNER.value: "partner side"}

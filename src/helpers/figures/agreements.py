@@ -1,4 +1,4 @@
-"""Figures of notebook 04: agreement records by kind and status, and by year."""
+"""Figures of notebook 04: instruments by kind and furthest step, and their steps by year."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, FigureContext
 def agreements_by_kind_status(
     table: pd.DataFrame, statuses: list[str], context: FigureContext
 ) -> plt.Figure:
-    """Agreement records per partner and kind, stacked by status; one scale for every panel."""
+    """Instruments per partner and kind (each once), stacked by the furthest step it reached;
+    one scale for every panel."""
     partners = context.partners
     kinds = sorted(table.kind.astype(str).unique())
     fig, axes = compared_panels(len(partners), 0.3 * len(kinds) + 1.4)
@@ -32,10 +33,10 @@ def agreements_by_kind_status(
                 label=status,
             )
             left += values
-        ax.set_xlabel("Agreement records")
+        ax.set_xlabel("Instruments")
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0][0].invert_yaxis()
-    axes[0][-1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes[0][-1].legend(title="Furthest step", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     context.title_panels(fig, axes[0], partners)
     fig.tight_layout()
@@ -45,8 +46,9 @@ def agreements_by_kind_status(
 def agreements_by_year(
     table: pd.DataFrame, statuses: list[str], context: FigureContext
 ) -> plt.Figure:
-    """Agreement records per partner (rows) and every year of the scope (columns), one marker
-    per status, sized by the number of records; a year without any is labelled in grey."""
+    """Instrument steps per partner (rows) and every year of the scope (columns), one marker
+    per step, sized by the number of instruments taking it; a year without any is labelled in
+    grey."""
     years = year_axis(table.year, context.years)
     rows = partners = context.partners
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
@@ -81,10 +83,10 @@ def agreements_by_year(
     ax.set_xlim(-0.6, len(years) - 0.4)
     ax.set_ylim(len(partners) - 0.5, -0.5)
     ax.grid(axis="y", color="#eeeeee", lw=0.5)
-    ax.set_xlabel("Year of the action (signature, proposal, review; grey: none)")
+    ax.set_xlabel("Year of the step (proposal, signature, review, ...; grey: none)")
     ax.legend(
         handles=[marker_handle(markers[s], colors[s], s) for s in statuses],
-        title="Status",
+        title="Step",
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )

@@ -1,4 +1,5 @@
-"""Figures of notebook 01: occasions and agreements per year, the timeline, date precision."""
+"""Figures of notebook 01: occasions and instruments per year, the timeline, the instruments'
+life cycles, corroboration, date precision."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 from matplotlib.colors import to_rgba_array
 from matplotlib.lines import Line2D
 
+from helpers.analysis.corroboration import ITEMS
 from helpers.analysis.dataset_overview import Timeline
 from helpers.dataset.dates import DAY, NO_DATE, PRECISIONS, year_axis
 from helpers.figures.marks import bars, marker_handle, spans, year_ticks
@@ -15,7 +17,8 @@ from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureCon
 
 
 def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
-    """Two panels: occasions and agreement records per year, one bar per partner. Every year of
+    """Two panels: occasions and instruments (with a step that year) per year, one bar per
+    partner. Every year of
     the scope has its place on the axis; a year without any is labelled in grey."""
     years = year_axis(table.year, context.years)
     partners = context.partners
@@ -24,7 +27,7 @@ def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.F
     x = np.arange(len(years))
     panels = [
         ("occasions", "Meetings and visits", "Occasions"),
-        ("agreements", "Agreement records", "Agreement records"),
+        ("instruments", "Instruments with a step that year", "Instruments"),
     ]
     for ax, (column, title, ylabel) in zip(axes, panels, strict=True):
         present = set(table.year[table[column] > 0].astype(str))
@@ -55,9 +58,9 @@ MAX_COUNTS = 200  # at most this many "×n" labels: a denser timeline is read fr
 
 
 def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
-    """Events and agreements over time, one row per partner; a bar spans what the date's
+    """Events and instrument steps over time, one row per partner; a bar spans what the date's
     precision leaves open (a whole year, a whole month), a marker shows a known day. Events are
-    drawn above the partner's line, agreements below it, in a style of their own."""
+    drawn above the partner's line, instrument steps below it, in a style of their own."""
     events, agreements = items.events, items.agreements
     partners = context.partners
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.6 * len(partners) + 1.2))
@@ -126,7 +129,7 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
     ax.set_xlabel("Date")
     handles = [
         marker_handle("o", "grey", "event, day known"),
-        marker_handle("D", "grey", "agreement, day known"),
+        marker_handle("D", "grey", "instrument step, day known"),
         Line2D(
             [],
             [],
@@ -139,7 +142,7 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
             [],
             color="grey",
             **_line(styles["agreement"]["span"]),
-            label="agreement, only month or year known",
+            label="instrument step, only month or year known",
         ),
     ]
     if counted:
@@ -186,5 +189,147 @@ def date_precision(table: pd.DataFrame) -> plt.Figure:
     ax.set_xlabel("Rows")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.35), ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+
+
+def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) -> plt.Figure:
+    """One row per instrument, grouped by partner: a marker per step (shape and colour by step,
+    in the order of the step vocabulary), at its day, or a bar over the month or year its date
+    leaves open; a thin line joins an instrument's dated steps. The partner is named in each
+    row's label, with its code; an undated step is named on its row, in grey."""
+    colors = dict(zip(steps, OKABE_ITO, strict=False))
+    markers = dict(zip(steps, MARKERS, strict=False))
+    order = {p: i for i, p in enumerate(context.partners)}
+    rows = (
+        cycles.assign(_p=cycles.partner_id.astype("string").map(order))
+        .dropna(subset=["_p"])
+        .drop_duplicates("instrument_id")
+        .sort_values(["_p", "instrument_id"])
+    )
+    ids = list(rows.instrument_id.astype("string"))
+    labels = [
+        f"{i} {name[:28] + ('…' if len(name) > 28 else '')}\n{context.label(p)}"
+        for i, name, p in zip(
+            ids, rows.name.astype("string"), rows.partner_id.astype("string"), strict=True
+        )
+    ]
+    y_of = {i: n for n, i in enumerate(ids)}
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.42 * max(len(ids), 1) + 1.3))
+    shown = cycles[cycles.instrument_id.astype("string").isin(y_of).to_numpy()]
+    y = shown.instrument_id.astype("string").map(y_of).to_numpy(dtype=float)
+    dated = shown.lo.notna().to_numpy()
+    for instrument, group in shown[dated].groupby(shown.instrument_id.astype("string")[dated]):
+        if len(group) > 1:
+            ax.plot(
+                [group.lo.min(), group.hi.max()],
+                [y_of[instrument]] * 2,
+                color="grey",
+                lw=0.8,
+                zorder=1,
+            )
+    for step in steps:
+        mine = (shown.step.astype("string") == step).fillna(False).to_numpy() & dated
+        day = mine & (shown.precision.astype("string") == DAY).fillna(False).to_numpy()
+        wide = mine & ~day
+        color = colors[step]
+        spans(
+            ax,
+            y[wide],
+            shown.lo.to_numpy()[wide],
+            shown.hi.to_numpy()[wide],
+            colors=[color] * int(wide.sum()),
+            lw=4,
+            alpha=0.55,
+        )
+        ax.scatter(
+            shown.lo.to_numpy()[day],
+            y[day],
+            marker=markers[step],
+            s=28,
+            c=color,
+            edgecolors="black",
+            linewidths=0.4,
+            zorder=3,
+        )
+    ax.set_yticks(range(len(ids)), labels, fontsize=6)
+    ax.set_ylim(-0.6, len(ids) - 0.4)
+    ax.invert_yaxis()
+    ax.set_xlabel("Date of the step")
+    handles = []
+    is_day = (shown.precision.astype("string") == DAY).fillna(False).to_numpy()
+    for step in steps:
+        mine = (shown.step.astype("string") == step).fillna(False).to_numpy() & dated
+        if (mine & is_day).any():
+            handles.append(marker_handle(markers[step], colors[step], f"{step}, day known"))
+        if (mine & ~is_day).any():
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=colors[step],
+                    lw=4,
+                    alpha=0.55,
+                    label=f"{step}, only month or year known",
+                )  # fmt: skip
+            )
+    undated = shown[~dated]
+    for instrument, group in undated.groupby(undated.instrument_id.astype("string")):
+        ax.annotate(
+            "undated: " + ", ".join(group.step.astype("string")),
+            (0, y_of[instrument]),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=6,
+            color="grey",
+            style="italic",
+        )
+    if len(undated):
+        handles.append(
+            Line2D([], [], ls="none", label=f"undated: {len(undated)} step(s), named on their row")
+        )
+    ax.legend(handles=handles, title="Step", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if not dated.any():
+        ax.set_xticks([])
+    fig.tight_layout()
+    return fig
+
+
+def corroboration(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
+    """One panel per item (occasions, theme links, instruments): how many of them rest on 1, 2,
+    3, ... distinct sources, one bar per partner. Every count of sources from 1 to the largest
+    found has its place on the axis, so that a panel shows at once how much rests on one
+    source."""
+    partners = context.partners
+    most = int(table.sources.max()) if len(table) else 1
+    counts = list(range(1, max(most, 1) + 1))
+    fig, axes = plt.subplots(1, len(ITEMS), figsize=(PAGE_WIDTH, 2.3))
+    width = 0.8 / max(len(partners), 1)
+    x = np.arange(len(counts))
+    for ax, item in zip(axes, ITEMS, strict=True):
+        rows = table[table["item"] == item]
+        for i, partner in enumerate(partners):
+            found = rows[rows.partner_id == partner].set_index("sources")["items"]
+            heights = [int(found.get(n, 0)) for n in counts]
+            bars(
+                ax,
+                x + (i - (len(partners) - 1) / 2) * width,
+                heights,
+                width,
+                facecolors=context.colors[partner],
+                label=context.label(partner),
+            )
+        ax.set_xticks(x, [str(n) for n in counts])
+        ax.set_xlim(-0.6, len(counts) - 0.4)
+        ax.set_title(item.capitalize())
+        ax.set_xlabel("Sources reporting it")
+        ax.set_ylabel(f"{item.capitalize()}")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+    axes[-1].legend(title="Partner", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
