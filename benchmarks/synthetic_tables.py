@@ -144,7 +144,7 @@ def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
         }
     ).drop_duplicates(["instrument_id", "step", "source_id"])
     n_links = n_events * 2
-    l_report = rng.integers(0, len(reports), n_links)
+    l_report = np.sort(rng.integers(0, len(reports), n_links))  # a file lists them by event
     event_themes = pd.DataFrame(
         {
             "event_id": reports.event_id.to_numpy()[l_report],
@@ -158,7 +158,7 @@ def synthetic_tables(n_events: int, seed: int = 1) -> dict[str, pd.DataFrame]:
             ),
         }
     ).drop_duplicates(["event_id", "source_id", "theme_id", "voice"])
-    a_links = rng.integers(0, len(instrument_steps), n_instruments)
+    a_links = np.sort(rng.integers(0, len(instrument_steps), n_instruments))
     instrument_themes = pd.DataFrame(
         {
             "instrument_id": instrument_steps.instrument_id.to_numpy()[a_links],

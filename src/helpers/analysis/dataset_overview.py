@@ -68,23 +68,14 @@ def date_precision(scope: Scope) -> pd.DataFrame:
     rows = []
     for name in ("events", "reports", "instrument_steps"):
         frame = scope.tables[name]
-        precision = frame.date_precision.astype("string").fillna(NO_DATE)
-        inferred = frame.date_inferred.fillna(False).astype(bool)
-        grouped = tally(
-            pd.DataFrame({"precision": pd.Categorical(precision), "inferred": inferred}),
-            ["precision", "inferred"],
-            count="rows",
-        )
-        for row in grouped.itertuples():
-            rows.append(
-                {
-                    "table": name,
-                    "precision": str(row.precision),
-                    "inferred": bool(row.inferred),
-                    "rows": int(row.rows),
-                }
-            )
+        counted = tally(frame, ["date_precision", "date_inferred"], count="rows")  # on codes
+        for row in counted.itertuples():
+            precision = NO_DATE if pd.isna(row.date_precision) else str(row.date_precision)
+            inferred = False if pd.isna(row.date_inferred) else bool(row.date_inferred)
+            rows.append({"table": name, "precision": precision, "inferred": inferred,
+                         "rows": int(row.rows)})  # fmt: skip
     table = pd.DataFrame(rows, columns=["table", "precision", "inferred", "rows"])
+    table = table.groupby(["table", "precision", "inferred"], as_index=False).rows.sum()
     return table.sort_values(
         ["table", "precision", "inferred"],
         key=lambda c: precision_rank(c) if c.name == "precision" else c,

@@ -39,9 +39,12 @@ def tally(
     for name, column in (distinct or {}).items():
         found, size = codes(frame[column])
         present = found >= 0
-        pairs = np.sort(group[present] * max(size, 1) + found[present])
+        # value-major pairs, sorted stably: tables come ordered by their keys (events in file
+        # order, their rows after them), so the pairs are nearly sorted already and a merge sort
+        # takes a fraction of the time of sorting them from scratch
+        pairs = np.sort(found[present] * max(n, 1) + group[present], kind="stable")
         pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if len(pairs) else pairs
-        out[name] = np.bincount(pairs // max(size, 1), minlength=n)
+        out[name] = np.bincount(pairs % max(n, 1), minlength=n)
     return out
 
 

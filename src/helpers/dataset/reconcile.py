@@ -37,23 +37,28 @@ def pick_dates(
     """Per group (0 .. n_groups - 1; -1: no group), the row whose date rules R1-R3 pick: the
     finest precision, then the earliest date, then stated before inferred, then the first row
     (-1 where no row of the group has a date)."""
-    rank = precision.astype("string").map({p: i for i, p in enumerate(PRECISIONS)})
+    rank = _precision_rank(precision)
     lo, _ = date_intervals(dates, precision)
-    order = pd.DataFrame(
-        {
-            "group": group,
-            "rank": rank.to_numpy(dtype=float),
-            "lo": lo.array,
-            "inferred": inferred.fillna(True).to_numpy(dtype=bool),
-            "row": np.arange(len(dates)),
-        }
-    )
-    order = order[(order.group >= 0) & order["rank"].notna() & order.lo.notna()]
-    order = order.sort_values(["group", "rank", "lo", "inferred", "row"], kind="stable")
-    first = order.drop_duplicates("group")
+    lo = lo.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    inferred = inferred.fillna(True).to_numpy(dtype=bool)
+    rows = np.arange(len(dates))
+    keep = (group >= 0) & (rank >= 0) & (lo != np.iinfo(np.int64).min)  # NaT: the minimum
+    rows = rows[keep]
+    order = np.lexsort((rows, inferred[rows], lo[rows], rank[rows], group[rows]))
+    rows, sorted_group = rows[order], group[rows][order]
+    first = np.concatenate([[True], sorted_group[1:] != sorted_group[:-1]])[: len(rows)]
     chosen = np.full(n_groups, -1, dtype=np.int64)
-    chosen[first.group.to_numpy()] = first.row.to_numpy()
+    chosen[sorted_group[first]] = rows[first]
     return chosen
+
+
+def _precision_rank(precision: pd.Series) -> np.ndarray:
+    """Finest first (day 0, month 1, year 2); -1 where there is no precision."""
+    if isinstance(precision.dtype, pd.CategoricalDtype):  # by code: no text per row
+        ranks = [PRECISIONS.index(c) if c in PRECISIONS else -1 for c in precision.cat.categories]
+        return np.append(np.array(ranks, dtype=np.int64), -1)[precision.cat.codes.to_numpy()]
+    mapped = precision.astype("string").map({p: i for i, p in enumerate(PRECISIONS)})
+    return mapped.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def chosen_reports(reports: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
