@@ -37,7 +37,8 @@ def corroboration(scope: Scope) -> pd.DataFrame:
             "partner_id": take(instruments.partner_id, at),
             "instrument_id": steps.instrument_id.array,
             "source_id": steps.source_id.array,
-        }
+        },
+        copy=False,  # the arrays are not changed: no copy of millions of rows
     )
     parts = [
         _by_sources(report_occasions(occ, t["reports"]), ["occasion"], OCCASIONS),

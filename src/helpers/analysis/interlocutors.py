@@ -27,7 +27,8 @@ def _attendance(scope: Scope) -> pd.DataFrame:
             "event": part.event_id.array,
             "occasion": codes_at(codes(occ.occasion_id)[0], at_event),
             "source_id": part.source_id.array,
-        }
+        },
+        copy=False,  # the arrays are not changed: no copy of millions of rows
     )
     keys = ["side", "partner_id", "person_id", "year"]
     distinct = {"events": "event", "occasions": "occasion", "sources": "source_id"}

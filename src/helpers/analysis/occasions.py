@@ -51,7 +51,8 @@ def report_occasions(occ: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
             "partner_id": take(occ.partner_id, at_event),
             "year": take(occ.year, at_event),
             "source_id": reports.source_id.array,
-        }
+        },
+        copy=False,  # the arrays are not changed: no copy of millions of rows
     )
     return frame[at_event >= 0].reset_index(drop=True)
 
@@ -80,7 +81,8 @@ def step_occasions(
             "year": years.astype("Int64").array,
             "source_id": steps.source_id.array,
             "step": steps.step.array,
-        }
+        },
+        copy=False,  # the arrays are not changed: no copy of millions of rows
     )
 
 

@@ -33,7 +33,8 @@ def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
             "theme_id": links.theme_id.array,
             "voice": links.voice.array,
             "source_id": links.source_id.array,
-        }
+        },
+        copy=False,  # the arrays are not changed: no copy of millions of rows
     )[at_event >= 0]
     steps = step_occasions(occ, t["instrument_steps"], t["instruments"])
     links = t["instrument_themes"]
@@ -62,7 +63,8 @@ def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
             "theme_id": links.theme_id.array.take(at_link),
             "voice": links.voice.array.take(at_link),
             "source_id": links.source_id.array.take(at_link),
-        }
+        },
+        copy=False,  # the arrays are not changed: no copy of millions of rows
     )
     combined = pd.concat([from_events, from_instruments], ignore_index=True)
     themes = t["themes"]
