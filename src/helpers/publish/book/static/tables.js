@@ -17,7 +17,6 @@
           order: [],
           autoWidth: false,
           columnControl: ["order", ["search"]],
-          ordering: { indicators: false, handler: false },
           language: { search: "Filter all columns:" },
         });
       });
