@@ -112,9 +112,9 @@ def _outside(url: str, root: Path) -> bool:
 def browse(
     browser, site: Path, follow: bool = True
 ) -> tuple[list[str], list[str], list[str], list[Path]]:
-    """Open every page reachable from index.html (only index.html unless ``follow``); return requests outside the site, images
-    that did not load, links that do not resolve, and the pages visited. Links to other sites
-    (the licence's address) are not followed, and not requested."""
+    """Open every page reachable from index.html (only index.html unless ``follow``); return
+    requests outside the site, images that did not load, links that do not resolve, and the
+    pages visited. Links to other sites (the licence's address) are not followed."""
     root = site.resolve()
     outside, broken_images, broken_links, pages = [], [], [], []
     page = browser.new_page()
