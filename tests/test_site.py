@@ -46,6 +46,10 @@ def test_site_is_deterministic(site: Path, tmp_path: Path) -> None:
     assert digest(again.parent) == digest(site)
 
 
+def test_nothing_is_written_beside_the_site(site: Path) -> None:
+    assert [p.name for p in site.parent.iterdir()] == [site.name]  # no jupyter_execute/
+
+
 def test_no_timestamp_or_build_path_in_the_output(site: Path) -> None:
     assert not (site / ".buildinfo").exists()
     for page in pages(site):

@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset.dates import year_axis
-from helpers.figures.marks import compared_panels, dot_area, marker_handle, year_ticks
+from helpers.figures.marks import (
+    compared_panels,
+    dot_area,
+    marker_handle,
+    scale_at_the_foot,
+    year_ticks,
+)
 from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, FigureContext
 
 
@@ -17,9 +23,9 @@ def agreements_by_kind_status(
     """Agreement records per partner and kind, stacked by status; one scale for every panel."""
     partners = context.partners
     kinds = sorted(table.kind.astype(str).unique())
-    fig, axes = compared_panels(len(partners), 0.3 * len(kinds) + 1.4)
+    fig, axes, cols = compared_panels(len(partners), 0.3 * len(kinds) + 1.0)
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
-    for ax, partner in zip(axes[0], partners, strict=True):
+    for ax, partner in zip(axes, partners, strict=True):
         left = np.zeros(len(kinds))
         for status in statuses:
             rows = table[(table.partner_id == partner) & (table.status == status)]
@@ -32,12 +38,12 @@ def agreements_by_kind_status(
                 label=status,
             )
             left += values
-        ax.set_xlabel("Agreement records")
         ax.xaxis.get_major_locator().set_params(integer=True)
-    axes[0][0].invert_yaxis()
-    axes[0][-1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    scale_at_the_foot(axes, cols, "Agreement records")
+    axes[0].invert_yaxis()
+    axes[cols - 1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
-    context.title_panels(fig, axes[0], partners)
+    context.title_panels(fig, axes, partners)
     fig.tight_layout()
     return fig
 

@@ -135,6 +135,38 @@ def theme_grid(
     return mesh
 
 
-def compared_panels(n: int, height: float, width: float = PAGE_WIDTH):
-    """A row of ``n`` panels (one per partner) sharing both scales, so that they compare."""
-    return plt.subplots(1, n, figsize=(width, height), sharey=True, sharex=True, squeeze=False)
+PANELS_PER_ROW = 5  # more partners than this: the panels wrap onto further rows
+
+
+def panel_grid(n: int) -> tuple[int, int]:
+    """Rows and columns of the panels of ``n`` partners: one row up to ``PANELS_PER_ROW``, else
+    as few rows as that allows with the panels spread evenly over them (10: 2 x 5, 7: 2 x 4)."""
+    rows = max(1, -(-n // PANELS_PER_ROW))
+    return rows, max(1, -(-n // rows))
+
+
+def compared_panels(n: int, row_height: float, width: float = PAGE_WIDTH, extra: float = 0.4):
+    """``n`` panels (one per partner) sharing both scales, so that they compare, in rows of at
+    most ``PANELS_PER_ROW`` (``row_height`` inches each); return the figure, the ``n`` axes in
+    reading order (the grid's spare ones hidden) and the number of columns."""
+    rows, cols = panel_grid(n)
+    fig, grid = plt.subplots(
+        rows,
+        cols,
+        figsize=(width, rows * row_height + extra),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
+    )
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n], cols
+
+
+def scale_at_the_foot(axes: list[plt.Axes], cols: int, label: str) -> None:
+    """Name the shared x scale, with its numbers, on each panel that has no panel below it."""
+    for index, ax in enumerate(axes):
+        if index + cols >= len(axes):
+            ax.set_xlabel(label)
+            ax.xaxis.set_tick_params(labelbottom=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -171,12 +172,16 @@ def assemble(
     )
     bundle = work / "static"
     write_bundle(bundle)
+    html = work / "build" / "html"  # MyST-NB writes beside it (build/jupyter_execute)
     run_sphinx(
         source,
-        out_dir,
+        html,
         work / "doctrees",
         title=title,
         context={"book_citation": cite, "book_licences": licences_of(descriptor)},
         extra_dir=extra,
         static_dirs=[bundle],
     )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted(html.iterdir()):
+        shutil.move(path, out_dir / path.name)

@@ -76,6 +76,9 @@ def run_sphinx(
         raise DataError(f"the book could not be built: {type(exc).__name__}: {exc}") from exc
     for name in BUILD_ONLY:
         (out_dir / name).unlink(missing_ok=True)
+    for folder in sorted((p for p in out_dir.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):  # e.g. _sources/, with no source copied
+            folder.rmdir()
     lines = [line for line in warnings.getvalue().splitlines() if line.strip()]
     for line in lines:
         print(f"site: {line.replace(str(source_dir) + os.sep, '')}", file=sys.stderr)
