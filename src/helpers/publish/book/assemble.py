@@ -36,7 +36,7 @@ def thumbnail(png: Path, target: Path) -> tuple[int, int]:
     with Image.open(png) as image:
         image.load()
         small = image.copy()
-    small.thumbnail(THUMBNAIL, Image.Resampling.LANCZOS)
+    small.thumbnail(THUMBNAIL, Image.Resampling.LANCZOS, reducing_gap=2.0)
     target.parent.mkdir(parents=True, exist_ok=True)
     small.save(target, format="PNG", optimize=False, compress_level=6)
     return max(1, small.width // 2), max(1, small.height // 2)

@@ -35,6 +35,7 @@ def settings(title: str) -> dict[str, Any]:
         "html_css_files": ["book.css"],
         "html_js_files": [],
         "html_copy_source": False,
+        "html_use_index": False,  # no index entries: an empty general index page
         "html_show_sourcelink": False,
         "html_show_sphinx": False,
         "html_last_updated_fmt": None,
