@@ -164,7 +164,6 @@ def assemble(
     _write(
         source / "citation.md",
         pages.citation(
-            title,
             cite,
             cff,
             data_licence.read_text(encoding="utf-8") if data_licence.is_file() else None,

@@ -186,11 +186,17 @@ def dictionary(schema: Schema, descriptor: dict) -> str:
 
 
 def table_page(table: Table, csv_path: Path, site_csv: str) -> str:
-    """One table to browse: its description, its CSV file and its rows (``ROW_LIMIT`` at most)."""
-    header, rows, total = browsable.read_rows(csv_path)
+    """One table to browse: its description, its CSV file and its rows (``ROW_LIMIT`` at most);
+    a table whose file is not published with the report (a remote resource) says so."""
     text = [f"# {md(table.title or table.name)}\n\n"]
     if table.description:
         text.append(f"{md(table.description)}\n\n")
+    if not csv_path.is_file():
+        text.append(
+            f"Table `{table.name}` (`{md(table.path)}`) is not published with this report.\n"
+        )
+        return "".join(text)
+    header, rows, total = browsable.read_rows(csv_path)
     shown = (
         f"all {total:,} rows"
         if total <= len(rows)
@@ -233,7 +239,7 @@ def codebook(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def citation(title: str, cite: str, cff: str | None, data_licence: str | None) -> str:
+def citation(cite: str, cff: str | None, data_licence: str | None) -> str:
     """How to cite the report, and its licences."""
     text = ["# Citation and licence\n\n", f"Please cite this report as:\n\n> {md(cite)}\n\n"]
     if cff is not None:
