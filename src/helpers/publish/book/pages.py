@@ -65,7 +65,7 @@ def landing(
         text.append(f"- [{md(page.title or page.stem)}](notebooks/{page.stem}.ipynb)")
         text.append(f": {md(page.question)}\n" if page.question else "\n")
     text.append(
-        "\nEach notebook's code is hidden behind a *Show code* button; the executed notebooks "
+        "\nEach notebook's code is hidden behind *Show code cell source*; the executed notebooks "
         "themselves (`.ipynb`) are in the [gallery](gallery.md), with every figure as PNG, SVG "
         "and PDF and the table behind it as CSV.\n\n"
     )
