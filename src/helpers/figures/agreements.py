@@ -39,7 +39,7 @@ def agreements_by_kind_status(
             )
             left += values
         ax.xaxis.get_major_locator().set_params(integer=True)
-    scale_at_the_foot(axes, cols, "Agreement records")
+    scale_at_the_foot(fig, axes, cols, "Agreement records")
     axes[0].invert_yaxis()
     axes[cols - 1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()

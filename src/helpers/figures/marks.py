@@ -164,9 +164,15 @@ def compared_panels(n: int, row_height: float, width: float = PAGE_WIDTH, extra:
     return fig, axes[:n], cols
 
 
-def scale_at_the_foot(axes: list[plt.Axes], cols: int, label: str) -> None:
-    """Name the shared x scale, with its numbers, on each panel that has no panel below it."""
+def scale_at_the_foot(fig: plt.Figure, axes: list[plt.Axes], cols: int, label: str) -> None:
+    """Show the shared x scale's numbers on each panel that has no panel below it, and name it
+    there; when the name is wider than a panel (about 0.075 in a character), once for all."""
+    for index, ax in enumerate(axes):
+        if index + cols >= len(axes):
+            ax.xaxis.set_tick_params(labelbottom=True)
+    if len(label) * 0.075 > 0.8 * PAGE_WIDTH / cols - 0.1:
+        fig.supxlabel(label, fontsize=8)
+        return
     for index, ax in enumerate(axes):
         if index + cols >= len(axes):
             ax.set_xlabel(label)
-            ax.xaxis.set_tick_params(labelbottom=True)

@@ -104,7 +104,7 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         ax.xaxis.get_major_locator().set_params(integer=True)
         if index % cols == 0:
             ax.set_yticks(y, labels)
-    scale_at_the_foot(axes, cols, "Occasions")
+    scale_at_the_foot(fig, axes, cols, "Occasions")
     axes[0].invert_yaxis()
     axes[cols - 1].legend(
         handles=[Patch(color=c, hatch=h, label=v) for v, c, h in voices],
