@@ -180,3 +180,10 @@ def test_interlocutor_panels_fit_a_page(n: int) -> None:
     assert overlapping(fig, [ax.title for ax in panels]) == []
     years = [ax for ax in panels if [t for t in ax.get_xticklabels() if t.get_text()]]
     assert len(years) == (1 if n <= 4 else 2)  # each column reads its years at its foot
+
+
+def test_ten_partners_get_ten_colours() -> None:
+    partners = [f"P{i:02d}" for i in range(10)]
+    assert len(set(partner_colors(partners).values())) == 10
+    three = partner_colors(["CHN", "TLS", "VNM"])  # the project's partners keep their colours
+    assert list(three.values()) == ["#0072B2", "#E69F00", "#009E73"]

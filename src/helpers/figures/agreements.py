@@ -14,7 +14,7 @@ from helpers.figures.marks import (
     scale_at_the_foot,
     year_ticks,
 )
-from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, FigureContext
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
 
 
 def agreements_by_kind_status(
@@ -57,16 +57,23 @@ def agreements_by_year(
     rows = partners = context.partners
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
     markers = dict(zip(statuses, ["o", "s", "D", "^", "v", "P"], strict=False))
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.45 * len(partners) + 1.2))
+    # a column's width while the year x status slots fit in it (about 0.13 in each), else a page's
+    slots = len(years) * len(statuses)
+    width = COLUMN_WIDTH + 1.0 if slots * 0.13 <= COLUMN_WIDTH - 1.0 else PAGE_WIDTH
+    fig, ax = plt.subplots(figsize=(width, 0.45 * len(partners) + 1.2))
     counts = (
         table.groupby(["partner_id", "year", "status"], observed=True).size().reset_index(name="n")
     )
-    offsets = {s: (i - (len(statuses) - 1) / 2) * 0.18 for i, s in enumerate(statuses)}
+    # the statuses of a year side by side, a third of the year's width apart, so that neither
+    # their markers nor their counts run into each other
+    offsets = {
+        s: (i - (len(statuses) - 1) / 2) * 0.8 / len(statuses) for i, s in enumerate(statuses)
+    }
     for row in counts.itertuples():
         ax.scatter(
             years.index(row.year) + offsets[row.status],
             rows.index(row.partner_id),
-            s=2 * dot_area(row.n),
+            s=1.2 * dot_area(row.n),
             marker=markers[row.status],
             color=colors[row.status],
             edgecolor="black",

@@ -121,7 +121,8 @@ def continuity(table: pd.DataFrame) -> plt.Figure:
     ax.legend(
         handles=[Patch(color=c, label=side_label(s)) for s, c in colors.items()],
         loc="upper left",
-        bbox_to_anchor=(0.0, -0.12 - 0.6 / max(len(table), 1)),
+        # 0.6 inch below the axis (under its label), whatever the number of rows
+        bbox_to_anchor=(0.0, -0.6 / (0.24 * max(len(table), 1))),
         ncol=len(colors),
     )
     fig.tight_layout()
