@@ -90,6 +90,10 @@ def agreements_by_year(
                 fontsize=6,
             )
     year_ticks(ax, range(len(years)), years, empty=set(years) - set(table.year.astype(str)))
+    # thin lines between the years, so that each marker reads with its own year
+    ax.set_xticks(np.arange(len(years) + 1) - 0.5, minor=True)
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.grid(axis="x", which="minor", color="#dddddd", lw=0.5)
     ax.set_yticks(range(len(rows)), [context.label(p) for p in rows])
     ax.set_xlim(-0.6, len(years) - 0.4)
     ax.set_ylim(len(partners) - 0.5, -0.5)
