@@ -43,6 +43,7 @@ def settings(title: str) -> dict[str, Any]:
         "html_theme_options": {
             "home_page_in_toc": False,
             "footer_content_items": ["extra-footer.html"],
+            "navbar_persistent": [],  # search is in the sidebar (and a button on phones)
             # the contents of the page beside the long pages; the tables and the gallery have
             # the whole width
             "secondary_sidebar_items": {
