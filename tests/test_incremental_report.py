@@ -80,16 +80,16 @@ def test_changed_parameters_run_only_that_notebook(tmp_path, data, runs) -> None
     params = tmp_path / "report.yml"
     text = runner.PARAMETERS_FILE.read_text(encoding="utf-8")
     params.write_text(text, encoding="utf-8")
-    runner.run_report(data, out, parameters_file=params)
+    runner.run_report(data, out, parameters_file=params, site=False)
     runs.take()
     spec = runner.load_parameters(params)[1]
     spec[STEMS[1]] = {**spec[STEMS[1]], "partners": ["VNM"]}
     params.write_text(
         json.dumps({"defaults": runner.load_parameters(params)[0], "notebooks": spec})
     )
-    report = runner.run_report(data, out, parameters_file=params)
+    report = runner.run_report(data, out, parameters_file=params, site=False)
     assert runs.take() == [STEMS[1]]
-    assert set(report.skipped) == {*STEMS, cache.SITE} - {STEMS[1], cache.SITE}
+    assert set(report.skipped) == set(STEMS) - {STEMS[1]}
     assert (out / STEMS[1] / "fig.csv").read_text().endswith("['VNM']\n")
 
 
@@ -129,14 +129,14 @@ def test_outputs_do_not_change_a_notebooks_key(tmp_path) -> None:
 @pytest.mark.parametrize("damage", ["delete", "edit"])
 def test_a_missing_or_edited_output_runs_its_notebook_again(tmp_path, data, runs, damage) -> None:
     out = tmp_path / "out"
-    runner.run_report(data, out)
+    runner.run_report(data, out, site=False)
     runs.take()
     figure = out / STEMS[3] / "fig.csv"
     if damage == "delete":
         figure.unlink()
     else:
         figure.write_text("changed by hand\n")
-    report = runner.run_report(data, out)
+    report = runner.run_report(data, out, site=False)
     assert runs.take() == [STEMS[3]]
     assert "fig.csv is missing or changed" in report.ran[STEMS[3]]
     assert figure.read_text() != "changed by hand\n"
@@ -144,10 +144,10 @@ def test_a_missing_or_edited_output_runs_its_notebook_again(tmp_path, data, runs
 
 def test_edited_code_runs_everything(tmp_path, data, runs, monkeypatch) -> None:
     out = tmp_path / "out"
-    runner.run_report(data, out)
+    runner.run_report(data, out, site=False)
     runs.take()
     monkeypatch.setattr(cache, "code_checksum", lambda: "another version of the package")
-    runner.run_report(data, out)
+    runner.run_report(data, out, site=False)
     assert runs.take() == STEMS
 
 
@@ -160,9 +160,9 @@ def test_code_checksum_covers_every_module() -> None:
 
 def test_force_runs_everything(tmp_path, data, runs) -> None:
     out = tmp_path / "out"
-    runner.run_report(data, out)
+    runner.run_report(data, out, site=False)
     runs.take()
-    report = runner.run_report(data, out, force=True)
+    report = runner.run_report(data, out, force=True, site=False)
     assert runs.take() == STEMS
     assert set(report.ran.values()) == {"--force"} and report.skipped == {}
 
@@ -177,8 +177,8 @@ def test_a_failed_notebook_runs_again_next_time(tmp_path, data, runs, monkeypatc
 
     monkeypatch.setattr(runner, "run_job", failing)
     with pytest.raises(RuntimeError, match="1 notebook"):
-        runner.run_report(data, out)
+        runner.run_report(data, out, site=False)
     runs.take()
     monkeypatch.setattr(runner, "run_job", runs)
-    runner.run_report(data, out)
+    runner.run_report(data, out, site=False)
     assert runs.take() == [STEMS[0]]
