@@ -1,4 +1,5 @@
-"""Load a data directory for analysis: validate it, then read it typed (see ``read``).
+"""Load a data directory for analysis: validate it, then read it typed (see ``read``), through
+its columnar copy (``columnar``) when one was made for these bytes and this code.
 
 Validation runs once per content in a process: data whose checksum (``checksum``) passed
 validation before, against the same project descriptor, are not validated again; any change to
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.dataset.checksum import data_checksum
+from helpers.dataset.columnar import copy_key, load_copy, save_copy
 from helpers.dataset.read import read_dataset
 from helpers.paths import PROJECT_DATA
 
@@ -35,4 +37,15 @@ def load_dataset(data_dir: Path | str, *, validate: bool = True) -> dict[str, pd
     see ``require_valid_once``)."""
     if validate:
         require_valid_once(data_dir)
-    return read_dataset(data_dir)
+    return read_typed(data_dir)
+
+
+def read_typed(data_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """``read_dataset``, from the columnar copy of these bytes when there is one; else read
+    from the CSV files, and the copy made for the next reader."""
+    key = copy_key(data_dir)
+    tables = load_copy(key)
+    if tables is None:
+        tables = read_dataset(data_dir)
+        save_copy(key, tables)
+    return tables
