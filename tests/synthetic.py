@@ -39,8 +39,22 @@ def _columns() -> dict[str, list[str]]:
     return {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in package["resources"]}
 
 
-def generate(target: Path, *, seed: int = 7, n_occasions: int = 120) -> Expected:
-    """Write a valid synthetic data directory to ``target`` and return what it contains."""
+PARTNERS = {"LAO": "Laos", "THA": "Thailand", "MMR": "Myanmar", "KOR": "Republic of Korea"}
+MORE_PARTNERS = {  # for layouts at up to ten partners (fictional data all the same)
+    "IDN": "Indonesia",
+    "MYS": "Malaysia",
+    "PHL": "Philippines",
+    "SGP": "Singapore",
+    "AUS": "Australia",
+    "JPN": "Japan",
+}
+
+
+def generate(
+    target: Path, *, seed: int = 7, n_occasions: int = 120, n_partners: int = len(PARTNERS)
+) -> Expected:
+    """Write a valid synthetic data directory to ``target`` and return what it contains
+    (``n_partners``: 1 to 10 partners, the first four by default)."""
     rng = random.Random(seed)
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_DATA / "datapackage.json", target / "datapackage.json")
@@ -48,7 +62,7 @@ def generate(target: Path, *, seed: int = 7, n_occasions: int = 120) -> Expected
     rows: dict[str, list[dict]] = {name: [] for name in columns}
     exp = Expected()
 
-    partners = {"LAO": "Laos", "THA": "Thailand", "MMR": "Myanmar", "KOR": "Republic of Korea"}
+    partners = dict(list({**PARTNERS, **MORE_PARTNERS}.items())[:n_partners])
     exp.partners = sorted(partners)
     years = list(range(2008, 2016))
     for code, name in partners.items():

@@ -475,7 +475,7 @@ def test_report_manifest_lists_what_it_wrote_and_is_deterministic(tmp_path, fake
     files_ = json.loads(text)["files"]
     assert list(files_) == sorted(files_)
     expected = {f"{s}/fig.csv" for s in STEMS} | {f"notebooks/{s}.ipynb" for s in STEMS}
-    expected |= {"site/index.html", "site/style.css"}
+    expected |= {"site/index.html", "site/search.html", "site/searchindex.js"}
     assert expected <= set(files_)
     for key, checksum in files_.items():
         assert hashlib.sha256((out / key).read_bytes()).hexdigest() == checksum, key

@@ -1,22 +1,27 @@
-"""The published report, opened in headless Chromium: every image loads, every link resolves,
-nothing is requested from outside the site, and the site is deterministic."""
+"""The published report, a Sphinx book: its pages hold what the data says (title, numbers,
+tables, figures), code is hidden, every page carries the citation, nothing is requested from
+outside the site, and the same inputs give the same bytes. The browser tests are in
+test_site_browser.py."""
 
 from __future__ import annotations
 
+import csv
 import json
-import os
-import shutil
+import re
+import tempfile
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pytest
 from filetools import digest
 
 from helpers.paths import PROJECT_ROOT as ROOT
+from helpers.publish.book.notebooks import figure_anchor
 from helpers.publish.site import build_site
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-INSTALL = "headless Chromium is needed: on Debian/Ubuntu, `sudo apt-get install chromium`"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+RESOURCES = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))[
+    "resources"
+]
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +31,58 @@ def site(tmp_path_factory) -> Path:
     return target
 
 
+def pages(site: Path) -> list[Path]:
+    """The site's pages (not the theme's static templates)."""
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
+
+
+def rows(path: Path) -> int:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
 def test_site_is_deterministic(site: Path, tmp_path: Path) -> None:
     again = build_site(ROOT / "notebooks", ROOT / "figures", ROOT / "data", tmp_path / "site")
     assert digest(again.parent) == digest(site)
 
 
-def test_index_lists_every_notebook(site: Path) -> None:
-    index = (site / "index.html").read_text()
-    for notebook in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
+def test_nothing_is_written_beside_the_site(site: Path) -> None:
+    assert [p.name for p in site.parent.iterdir()] == [site.name]  # no jupyter_execute/
+
+
+def test_no_timestamp_or_build_path_in_the_output(site: Path) -> None:
+    assert not (site / ".buildinfo").exists()
+    for page in pages(site):
+        text = page.read_text(encoding="utf-8")
+        assert tempfile.gettempdir() not in text and str(site) not in text, page
+        assert not re.search(r"Last updated|Created using", text), page
+
+
+def test_index_links_every_notebook_and_table(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for notebook in NOTEBOOKS:
         assert f'href="notebooks/{notebook.stem}.html"' in index
         assert (site / "notebooks" / f"{notebook.stem}.html").is_file()
+        assert (site / "notebooks" / notebook.name).read_bytes() == notebook.read_bytes()
+    for resource in RESOURCES:  # every declared table, whatever its name
+        assert f'href="dataset/tables/{resource["name"]}.html"' in index
+        page = (site / "dataset" / "tables" / f"{resource['name']}.html").read_text("utf-8")
+        assert f'href="../../data/{resource["path"]}"' in page
+        assert page.count("<tr>") - 1 == rows(ROOT / "data" / resource["path"])
+
+
+def test_landing_page_counts_from_the_data(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    values = dict(
+        (label, value)
+        for value, label in re.findall(
+            r'<span class="value">([^<]*)</span><span class="label">([^<]*)</span>', index
+        )
+    )
+    assert values["sources"] == str(rows(ROOT / "data" / "sources.csv"))
+    assert values["events"] == str(rows(ROOT / "data" / "events.csv"))
+    assert values["partners"] == str(rows(ROOT / "data" / "partners.csv"))
+    assert re.fullmatch(r"\d{4}(–\d{4})?", values["years"])
 
 
 def test_index_is_headed_by_the_data_package_title(data_copy: Path, tmp_path: Path) -> None:
@@ -44,94 +91,59 @@ def test_index_is_headed_by_the_data_package_title(data_copy: Path, tmp_path: Pa
     title = json.loads(text)["title"]
     descriptor.write_text(text.replace(title, "Another study & its data"), encoding="utf-8")
     index = build_site(ROOT / "notebooks", ROOT / "figures", data_copy, tmp_path / "site")
-    assert "<h1>Another study &amp; its data</h1>" in index.read_text(encoding="utf-8")
+    page = index.read_text(encoding="utf-8")
+    assert "<title>Another study &amp; its data" in page
+    assert re.search(r"<h1>Another study &amp; its data<a", page)
+    assert title not in page  # not the project's heading
+    notebook = (index.parent / "notebooks" / f"{NOTEBOOKS[0].stem}.html").read_text("utf-8")
+    assert "Another study &amp; its data" in notebook  # in every page's title and sidebar
 
 
-def need_chromium() -> None:
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail(INSTALL)
-        pytest.skip(INSTALL)
+def test_code_is_hidden_and_parameter_cells_removed(site: Path) -> None:
+    for notebook in NOTEBOOKS:
+        page = (site / "notebooks" / f"{notebook.stem}.html").read_text(encoding="utf-8")
+        assert 'class="admonition hide above-input"' in page  # code behind a toggle
+        assert "papermill injects" not in page  # the parameter cells' code is removed
+        assert '<span class="s2">&quot;../figures/' not in page  # the injected figure_dir
 
 
-def browse(site: Path) -> tuple[list[str], list[str], list[str], list[Path]]:
-    """Open every page reachable from index.html; return requests outside the site, images
-    that did not load, links that do not resolve, and the pages visited."""
-    from playwright.sync_api import sync_playwright
-
-    root = site.resolve()
-    outside, broken_images, broken_links, pages = [], [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page()
-
-        def record(request) -> None:
-            url = urlparse(request.url)
-            if url.scheme == "data":
-                return
-            if url.scheme != "file" or not Path(unquote(url.path)).resolve().is_relative_to(root):
-                outside.append(request.url)
-
-        page.on("request", record)
-        queue, seen = [root / "index.html"], set()
-        while queue:
-            path = queue.pop()
-            if path in seen:
-                continue
-            seen.add(path)
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
-            pages.append(path)
-            broken_images += [
-                f"{path.name}: {src}"
-                for src in page.eval_on_selector_all(
-                    "img",
-                    "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0))"
-                    ".map(i => i.src.slice(0, 80))",
-                )
-            ]
-            for href in page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)"):
-                target = Path(unquote(urlparse(href).path))
-                if urlparse(href).scheme != "file" or not target.exists():
-                    broken_links.append(f"{path.name} -> {href}")
-                elif target.suffix == ".html":
-                    queue.append(target)
-        browser.close()
-    return outside, broken_images, broken_links, pages
+def test_gallery_shows_every_figure_with_its_files(site: Path) -> None:
+    gallery = (site / "gallery.html").read_text(encoding="utf-8")
+    figures = sorted({p.with_suffix("") for p in (ROOT / "figures").glob("*/*.png")})
+    assert figures
+    for figure in figures:
+        stem, name = figure.parent.name, figure.name
+        anchor = figure_anchor(name)
+        assert f'href="notebooks/{stem}.html#{anchor}"' in gallery, name
+        notebook = (site / "notebooks" / f"{stem}.html").read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in notebook
+        assert f'src="thumbnails/{stem}/{name}.png"' in gallery
+        for suffix in ("png", "svg", "pdf", "csv"):
+            link = f"figures/{stem}/{name}.{suffix}"
+            assert f'href="{link}"' in gallery and (site / link).is_file()
 
 
-def test_site_in_a_browser(site: Path) -> None:
-    need_chromium()
-    outside, broken_images, broken_links, pages = browse(site)
-    assert len(pages) == 1 + len(list((ROOT / "notebooks").glob("[0-9]*.ipynb")))
-    assert not outside, outside
-    assert not broken_images, broken_images
-    assert not broken_links, broken_links
+def test_codebook_dictionary_and_citation_pages(site: Path) -> None:
+    codebook = (site / "dataset" / "codebook.html").read_text(encoding="utf-8")
+    assert "<h1>Codebook" in codebook and "<table" in codebook  # rendered, not raw Markdown
+    dictionary = (site / "dataset" / "dictionary.html").read_text(encoding="utf-8")
+    for resource in RESOURCES:
+        for field in resource["schema"]["fields"]:
+            assert f'<span class="pre">{field["name"]}</span>' in dictionary
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    version = re.search(r"^version: (.+)$", cff, re.M).group(1)
+    for page in pages(site):
+        text = page.read_text(encoding="utf-8")
+        if page.name in {"genindex.html"} or "extra-footer" not in text:
+            assert page.name == "genindex.html", f"{page} has no footer"
+            continue
+        footer = text.split('class="extra-footer"', 1)[1]
+        assert f"Version {version}" in footer and "Data licence: Creative Commons" in footer
 
 
-def test_browser_check_catches_faults(site: Path, tmp_path: Path) -> None:
-    need_chromium()
-    bad = tmp_path / "bad"
-    shutil.copytree(site, bad)
-    index = bad / "index.html"
-    index.write_text(
-        index.read_text().replace(
-            "</body>",
-            '<img src="missing.png"><a href="nowhere.html">x</a>'
-            '<img src="http://127.0.0.1:9/outside.png"></body>',
-        )
-    )
-    outside, broken_images, broken_links, _ = browse(bad)
-    assert any("127.0.0.1:9" in url for url in outside)
-    assert len(broken_images) == 2
-    assert any("nowhere.html" in link for link in broken_links)
+def test_nothing_is_loaded_from_outside(site: Path) -> None:
+    loads = re.compile(r"<(?:script|img|link|iframe|source)\b[^>]*(?:src|href)=\"([^\"]+)\"")
+    for page in pages(site):
+        for url in loads.findall(page.read_text(encoding="utf-8")):
+            assert "://" not in url and not url.startswith("//"), (page, url)
+    assert not list(site.rglob("*mathjax*")) and not list(site.rglob("require*.js"))

@@ -7,8 +7,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset.dates import year_axis
-from helpers.figures.marks import compared_panels, dot_area, marker_handle, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, FigureContext
+from helpers.figures.marks import (
+    compared_panels,
+    dot_area,
+    marker_handle,
+    scale_at_the_foot,
+    year_ticks,
+)
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
 
 
 def agreements_by_kind_status(
@@ -17,9 +23,9 @@ def agreements_by_kind_status(
     """Agreement records per partner and kind, stacked by status; one scale for every panel."""
     partners = context.partners
     kinds = sorted(table.kind.astype(str).unique())
-    fig, axes = compared_panels(len(partners), 0.3 * len(kinds) + 1.4)
+    fig, axes, cols = compared_panels(len(partners), 0.3 * len(kinds) + 1.0)
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
-    for ax, partner in zip(axes[0], partners, strict=True):
+    for ax, partner in zip(axes, partners, strict=True):
         left = np.zeros(len(kinds))
         for status in statuses:
             rows = table[(table.partner_id == partner) & (table.status == status)]
@@ -32,12 +38,12 @@ def agreements_by_kind_status(
                 label=status,
             )
             left += values
-        ax.set_xlabel("Agreement records")
         ax.xaxis.get_major_locator().set_params(integer=True)
-    axes[0][0].invert_yaxis()
-    axes[0][-1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    scale_at_the_foot(fig, axes, cols, "Agreement records")
+    axes[0].invert_yaxis()
+    axes[cols - 1].legend(title="Status", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
-    context.title_panels(fig, axes[0], partners)
+    context.title_panels(fig, axes, partners)
     fig.tight_layout()
     return fig
 
@@ -51,16 +57,23 @@ def agreements_by_year(
     rows = partners = context.partners
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
     markers = dict(zip(statuses, ["o", "s", "D", "^", "v", "P"], strict=False))
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.45 * len(partners) + 1.2))
+    # a column's width while the year x status slots fit in it (about 0.13 in each), else a page's
+    slots = len(years) * len(statuses)
+    width = COLUMN_WIDTH + 1.0 if slots * 0.13 <= COLUMN_WIDTH - 1.0 else PAGE_WIDTH
+    fig, ax = plt.subplots(figsize=(width, 0.45 * len(partners) + 1.2))
     counts = (
         table.groupby(["partner_id", "year", "status"], observed=True).size().reset_index(name="n")
     )
-    offsets = {s: (i - (len(statuses) - 1) / 2) * 0.18 for i, s in enumerate(statuses)}
+    # the statuses of a year side by side, a third of the year's width apart, so that neither
+    # their markers nor their counts run into each other
+    offsets = {
+        s: (i - (len(statuses) - 1) / 2) * 0.8 / len(statuses) for i, s in enumerate(statuses)
+    }
     for row in counts.itertuples():
         ax.scatter(
             years.index(row.year) + offsets[row.status],
             rows.index(row.partner_id),
-            s=2 * dot_area(row.n),
+            s=1.2 * dot_area(row.n),
             marker=markers[row.status],
             color=colors[row.status],
             edgecolor="black",
@@ -77,6 +90,10 @@ def agreements_by_year(
                 fontsize=6,
             )
     year_ticks(ax, range(len(years)), years, empty=set(years) - set(table.year.astype(str)))
+    # thin lines between the years, so that each marker reads with its own year
+    ax.set_xticks(np.arange(len(years) + 1) - 0.5, minor=True)
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.grid(axis="x", which="minor", color="#dddddd", lw=0.5)
     ax.set_yticks(range(len(rows)), [context.label(p) for p in rows])
     ax.set_xlim(-0.6, len(years) - 0.4)
     ax.set_ylim(len(partners) - 0.5, -0.5)

@@ -147,7 +147,10 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
     undated = int(events.lo.isna().sum() + agreements.lo.isna().sum())
     if undated:
         handles.append(Line2D([], [], ls="none", label=f"not shown: {undated} undated row(s)"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.22), ncol=2)
+    # the legend half an inch below the axis, whatever the number of partners (an offset in
+    # axes fractions would leave a gap growing with the figure's height)
+    below = 0.48 / (0.6 * len(partners) + 0.4)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -below), ncol=2)
     fig.tight_layout()
     return fig
 

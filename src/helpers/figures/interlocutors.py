@@ -10,26 +10,41 @@ from matplotlib.patches import Patch
 from helpers.dataset.dates import year_axis
 from helpers.dataset.vocabulary import side_label, with_declared
 from helpers.figures.marks import dot_area, marker_handle, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, FigureContext
+from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
+
+ONE_COLUMN_UP_TO = 4  # partners; more: the panels run in two columns, to fit a page
 
 
 def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     """Who met whom over time: one panel per partner, persons of both sides (rows) x every year
-    of the scope; dot size is the number of events the person attended that year."""
+    of the scope; dot size is the number of events the person attended that year. Past
+    ``ONE_COLUMN_UP_TO`` partners the panels run in two columns, so that the figure fits a
+    page; each column reads its years at its foot."""
     partners = context.partners
     years = year_axis(table.year, context.years)
     groups = [table[table.partner_id == p] for p in partners]
     heights = [max(g.person_id.nunique(), 1) for g in groups]
-    fig, axes = plt.subplots(
-        len(partners),
-        1,
-        figsize=(COLUMN_WIDTH + 1.2, 0.24 * sum(heights) + 0.5 * len(partners) + 0.6),
+    cols = 1 if len(partners) <= ONE_COLUMN_UP_TO else 2
+    rows = -(-len(partners) // cols)
+    row_heights = [max(heights[r * cols : (r + 1) * cols]) for r in range(rows)]
+    fig, grid = plt.subplots(
+        rows,
+        cols,
+        figsize=(
+            COLUMN_WIDTH + 1.2 if cols == 1 else PAGE_WIDTH,
+            (0.24 if cols == 1 else 0.2) * sum(row_heights)
+            + (0.5 if cols == 1 else 0.45) * rows
+            + 0.6,
+        ),
         sharex=True,
         squeeze=False,
-        gridspec_kw={"height_ratios": heights},
+        gridspec_kw={"height_ratios": row_heights},
     )
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[len(partners) :]:
+        ax.set_visible(False)
     colors = side_colors(table.side)
-    for ax, partner, group in zip(axes[:, 0], partners, groups, strict=True):
+    for ax, partner, group in zip(axes, partners, groups, strict=False):
         people = group.drop_duplicates("person_id").sort_values(["side", "person_id"])
         order = list(people.person_id)
         # one collection per panel, its dots in the table's order (as one call per dot drew them)
@@ -49,9 +64,13 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
         ax.set_ylim(len(order) - 0.5, -0.5)
         ax.grid(axis="y", color="#eeeeee", lw=0.5)
         ax.set_title(f"with {context.label(partner)}", loc="left")
-    year_ticks(axes[-1, 0], range(len(years)), years, set(years) - set(table.year.astype(str)))
-    axes[-1, 0].set_xlim(-0.5, len(years) - 0.5)
-    axes[-1, 0].set_xlabel("Year (grey: nobody met that year)")
+    empty = set(years) - set(table.year.astype(str))
+    for column in range(cols):  # the lowest panel of each column carries the years
+        bottom = [ax for ax in axes[column::cols][: len(partners)] if ax.get_visible()][-1]
+        year_ticks(bottom, range(len(years)), years, empty)
+        bottom.xaxis.set_tick_params(labelbottom=True)
+        bottom.set_xlim(-0.5, len(years) - 0.5)
+        bottom.set_xlabel("Year (grey: nobody met that year)")
     handles = [marker_handle("o", c, side_label(s)) for s, c in colors.items()]
     handles += [
         plt.scatter(
@@ -65,7 +84,7 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
         )
         for n in (1, 3)
     ]
-    axes[0, 0].legend(
+    axes[cols - 1].legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), labelspacing=1.0
     )
     fig.tight_layout()
@@ -105,7 +124,8 @@ def continuity(table: pd.DataFrame) -> plt.Figure:
     ax.legend(
         handles=[Patch(color=c, label=side_label(s)) for s, c in colors.items()],
         loc="upper left",
-        bbox_to_anchor=(0.0, -0.12 - 0.6 / max(len(table), 1)),
+        # 0.6 inch below the axis (under its label), whatever the number of rows
+        bbox_to_anchor=(0.0, -0.6 / (0.24 * max(len(table), 1))),
         ncol=len(colors),
     )
     fig.tight_layout()

@@ -135,6 +135,44 @@ def theme_grid(
     return mesh
 
 
-def compared_panels(n: int, height: float, width: float = PAGE_WIDTH):
-    """A row of ``n`` panels (one per partner) sharing both scales, so that they compare."""
-    return plt.subplots(1, n, figsize=(width, height), sharey=True, sharex=True, squeeze=False)
+PANELS_PER_ROW = 5  # more partners than this: the panels wrap onto further rows
+
+
+def panel_grid(n: int) -> tuple[int, int]:
+    """Rows and columns of the panels of ``n`` partners: one row up to ``PANELS_PER_ROW``, else
+    as few rows as that allows with the panels spread evenly over them (10: 2 x 5, 7: 2 x 4)."""
+    rows = max(1, -(-n // PANELS_PER_ROW))
+    return rows, max(1, -(-n // rows))
+
+
+def compared_panels(n: int, row_height: float, width: float = PAGE_WIDTH, extra: float = 0.4):
+    """``n`` panels (one per partner) sharing both scales, so that they compare, in rows of at
+    most ``PANELS_PER_ROW`` (``row_height`` inches each); return the figure, the ``n`` axes in
+    reading order (the grid's spare ones hidden) and the number of columns."""
+    rows, cols = panel_grid(n)
+    fig, grid = plt.subplots(
+        rows,
+        cols,
+        figsize=(width, rows * row_height + extra),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
+    )
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n], cols
+
+
+def scale_at_the_foot(fig: plt.Figure, axes: list[plt.Axes], cols: int, label: str) -> None:
+    """Show the shared x scale's numbers on each panel that has no panel below it, and name it
+    there; when the name is wider than a panel (about 0.075 in a character), once for all."""
+    for index, ax in enumerate(axes):
+        if index + cols >= len(axes):
+            ax.xaxis.set_tick_params(labelbottom=True)
+    if len(label) * 0.075 > 0.8 * PAGE_WIDTH / cols - 0.1:
+        fig.supxlabel(label, fontsize=8)
+        return
+    for index, ax in enumerate(axes):
+        if index + cols >= len(axes):
+            ax.set_xlabel(label)

@@ -90,9 +90,15 @@ def _notebook_shell():
     return shell if type(shell).__name__ == "ZMQInteractiveShell" else None
 
 
+# Past Okabe & Ito's eight, colours from Paul Tol's "muted" scheme (also colour-blind safe)
+# that differ from them, so that up to fourteen partners never share a colour.
+PARTNER_PALETTE = [*OKABE_ITO, "#332288", "#882255", "#999933", "#CC6677", "#44AA99", "#AA4499"]
+
+
 def partner_colors(partners: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per partner, by the partner's position in the sorted list of all partners."""
-    return {p: OKABE_ITO[i % len(OKABE_ITO)] for i, p in enumerate(sorted(partners))}
+    """A fixed colour per partner, by the partner's position in the sorted list of all partners
+    (distinct for up to ``len(PARTNER_PALETTE)`` partners)."""
+    return {p: PARTNER_PALETTE[i % len(PARTNER_PALETTE)] for i, p in enumerate(sorted(partners))}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from helpers.dataset.vocabulary import with_declared
-from helpers.figures.marks import compared_panels
+from helpers.figures.marks import compared_panels, panel_grid, scale_at_the_foot
 from helpers.figures.style import (
     COLUMN_WIDTH,
     HATCHES,
@@ -70,22 +70,27 @@ def themes_official_share(
 
 def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     """Occasions per theme, official statements and observers' commentary side by side, one
-    panel per partner; every panel has the same scale, so that bars compare across panels."""
+    panel per partner; every panel has the same scale, so that bars compare across panels.
+    Past ``PANELS_PER_ROW`` partners the panels wrap onto further rows, each row labelled
+    with the themes, so that no panel gets too narrow to read."""
     partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
-    fig, axes = compared_panels(len(partners), 0.17 * len(themes) + 1.4)
+    rows, _ = panel_grid(len(partners))
+    per_theme = 0.17 if rows == 1 else 0.12  # inches; wrapped rows are packed closer
+    fig, axes, cols = compared_panels(len(partners), per_theme * len(themes) + 1.0)
     y = np.arange(len(themes))
     voices = [
         (voice, OKABE_ITO[i % len(OKABE_ITO)], HATCHES[i % len(HATCHES)])
         for i, voice in enumerate(with_declared(table.voice, "event_themes", "voice"))
     ]
-    for ax, partner in zip(axes[0], partners, strict=True):
+    labels = [f"{t.label} ({t.kind})" for t in themes.itertuples()]
+    for index, (ax, partner) in enumerate(zip(axes, partners, strict=True)):
         width = 0.8 / len(voices)
         for i, (voice, color, hatch) in enumerate(voices):
-            rows = table[(table.partner_id == partner) & (table.voice == voice)].set_index(
+            own = table[(table.partner_id == partner) & (table.voice == voice)].set_index(
                 "theme_id"
             )
-            values = [int(rows.occasions.get(t, 0)) for t in themes.theme_id]
+            values = [int(own.occasions.get(t, 0)) for t in themes.theme_id]
             ax.barh(
                 y + (i - (len(voices) - 1) / 2) * width,
                 values,
@@ -96,17 +101,18 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
                 lw=0.3,
                 label=voice,
             )
-        ax.set_xlabel("Occasions")
         ax.xaxis.get_major_locator().set_params(integer=True)
-    axes[0][0].set_yticks(y, [f"{t.label} ({t.kind})" for t in themes.itertuples()])
-    axes[0][0].invert_yaxis()
-    axes[0][-1].legend(
+        if index % cols == 0:
+            ax.set_yticks(y, labels)
+    scale_at_the_foot(fig, axes, cols, "Occasions")
+    axes[0].invert_yaxis()
+    axes[cols - 1].legend(
         handles=[Patch(color=c, hatch=h, label=v) for v, c, h in voices],
         title="Voice",
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
     fig.tight_layout()
-    context.title_panels(fig, axes[0], partners)
+    context.title_panels(fig, axes, partners)
     fig.tight_layout()
     return fig

@@ -1,7 +1,8 @@
-"""A static web page of the report: ``site/index.html`` lists every notebook with its question
-and links to the executed notebook rendered as HTML, its figures and tables, and the dataset.
+"""The published report: a book built by Sphinx with MyST-NB and sphinx-book-theme from the
+executed notebooks (never run again), with a landing page (the dataset in numbers), a gallery
+of the figures, the codebook, the data dictionary, a page per table, search and citation.
 Everything the pages show is inside the site folder (no request goes outside it), and the same
-inputs give the same bytes.
+inputs give the same bytes. The book is assembled by ``helpers.publish.book``.
 
 Only what is meant to be public is published: the data package's declared resources, its
 ``datapackage.json``, ``CODEBOOK.md`` and ``LICENSE.md``, each only if it is a regular file (not a
@@ -10,7 +11,6 @@ folder is replaced only when the caller says it may be (see ``build_site``)."""
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -19,58 +19,11 @@ import tempfile
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-
-from helpers.dataset.schema import Schema
 from helpers.errors import DataError
 from helpers.paths import CODEBOOK_NAME, DESCRIPTOR_NAME
+from helpers.publish.book.assemble import assemble
 
 DATA_DOCUMENTS = (DESCRIPTOR_NAME, CODEBOOK_NAME, "LICENSE.md")
-
-STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; line-height: 1.45; color: #222; }
-a { color: #0072B2; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; }
-.notebook { border-top: 1px solid #ddd; padding-top: 0.8rem; }
-.files a { margin-right: 0.6rem; font-size: 0.9rem; }
-table { border-collapse: collapse; font-size: 0.85rem; }
-td, th { border: 1px solid #ddd; padding: 0.2rem 0.4rem; }
-pre { background: #f6f6f6; padding: 0.5rem; overflow-x: auto; font-size: 0.85rem; }
-img { max-width: 100%; }
-.jp-InputPrompt, .jp-OutputPrompt { display: none; }
-"""
-
-
-def _page(title: str, body: str, depth: int) -> str:
-    up = "../" * depth
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        f'<link rel="stylesheet" href="{up}style.css">\n</head>\n<body>\n{body}\n</body>\n</html>\n'
-    )
-
-
-def notebook_summary(nb: nbformat.NotebookNode) -> tuple[str, str]:
-    """Title (first heading) and question (the '**Question.**' sentence) of a notebook."""
-    first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
-    title = next(
-        (line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), ""
-    )
-    question = ""
-    for line in first.splitlines():
-        if line.startswith("**Question.**"):
-            question = line.replace("**Question.**", "").strip()
-    return title, question
-
-
-def _render(nb: nbformat.NotebookNode) -> str:
-    exporter = HTMLExporter(
-        template_name="basic", exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
-    return body
 
 
 def _plain_file_problem(path: Path, root: Path) -> str | None:
@@ -213,53 +166,32 @@ def _write_site(
     published: list[Path],
     figure_files: Collection[Path] | None,
 ) -> None:
-    (staging / "notebooks").mkdir(parents=True)
-    (staging / "style.css").write_text(STYLE.lstrip(), encoding="utf-8")
-    entries = []
+    """Copy what is published into a work folder beside the book's sources, and build the
+    book into ``staging``."""
     if notebooks is None:
         notebooks = sorted(executed_dir.glob("[0-9]*.ipynb"))
-    for path in sorted(map(Path, notebooks)):
-        nb = nbformat.read(path, as_version=4)
-        title, question = notebook_summary(nb)
-        body = f'<p><a href="../index.html">Back to the report</a></p>\n{_render(nb)}'
-        (staging / "notebooks" / f"{path.stem}.html").write_text(
-            _page(title, body, 1), encoding="utf-8"
-        )
-        shutil.copyfile(path, staging / "notebooks" / path.name)
-        figures = _copy_tree(figures_dir / path.stem, staging / "figures" / path.stem, figure_files)
-        entries.append((path.stem, title, question, figures))
-    data_files = []
-    for path in published:
-        destination = staging / "data" / path.relative_to(data_dir)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
-        data_files.append(destination)
-    heading = str(Schema.of(data_dir).descriptor.get("title") or "Report")
-    parts = [
-        f"<h1>{html.escape(heading)}</h1>",
-        "<p>Executed notebooks of the report, their figures and the tables behind them, and "
-        "the dataset they are computed from.</p>",
-        "<h2>Notebooks</h2>",
-    ]
-    for stem, title, question, figures in entries:
-        links = []
-        for figure in sorted({f.with_suffix("") for f in figures}):
-            files = " ".join(
-                f'<a href="{os.path.relpath(f, staging)}">{f.suffix[1:]}</a>'
-                for f in sorted(figures)
-                if f.with_suffix("") == figure
+    with tempfile.TemporaryDirectory(prefix="book-") as work:
+        extra = Path(work) / "extra"  # copied as they are into the site
+        figures: dict[str, list[Path]] = {}
+        for path in sorted(map(Path, notebooks)):
+            target = extra / "notebooks" / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            figures[path.stem] = _copy_tree(
+                figures_dir / path.stem, extra / "figures" / path.stem, figure_files
             )
-            links.append(f'<li>{html.escape(figure.name)}: <span class="files">{files}</span></li>')
-        parts.append(
-            f'<div class="notebook"><h3><a href="notebooks/{stem}.html">'
-            f"{html.escape(title)}</a></h3>"
-            f"<p>{html.escape(question)}</p>"
-            f'<p class="files"><a href="notebooks/{stem}.html">read</a> '
-            f'<a href="notebooks/{stem}.ipynb">ipynb</a></p>'
-            f"<ul>{''.join(links)}</ul></div>"
+        data = []
+        for path in published:
+            destination = extra / "data" / path.relative_to(data_dir)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+            data.append(destination)
+        assemble(
+            notebooks=sorted(map(Path, notebooks)),
+            figures=figures,
+            data_dir=data_dir,
+            data_files=data,
+            extra=extra,
+            work=Path(work),
+            out_dir=staging,
         )
-    parts.append("<h2>Dataset</h2><ul>")
-    for f in data_files:
-        parts.append(f'<li><a href="{os.path.relpath(f, staging)}">{html.escape(f.name)}</a></li>')
-    parts.append("</ul>")
-    (staging / "index.html").write_text(_page(heading, "\n".join(parts), 0), encoding="utf-8")

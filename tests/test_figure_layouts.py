@@ -1,0 +1,189 @@
+"""Layouts that hold at any size of the data: the alpha chart stays short and names its
+thresholds, and the themes-by-voice panels stay wide enough to read at ten partners."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from helpers.coding.reliability import RELIABLE, TENTATIVE  # noqa: E402
+from helpers.figures import intercoder_reliability, themes_by_partner  # noqa: E402
+from helpers.figures.marks import panel_grid  # noqa: E402
+from helpers.figures.style import FigureContext, partner_colors, use_style  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def style():
+    with matplotlib.rc_context():
+        use_style()
+        yield
+    plt.close("all")
+
+
+def alphas(values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "variable": [f"v{i}" for i in range(len(values))],
+            "label": [f"Theme: variable number {i}" for i in range(len(values))],
+            "alpha": values,
+            "units": 12,
+            "disagreements": 1,
+        }
+    )
+
+
+def texts(fig: plt.Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def overlapping(fig: plt.Figure, artists) -> list[tuple[str, str]]:
+    fig.canvas.draw()
+    boxes = [(a.get_text(), a.get_window_extent()) for a in artists if a.get_text()]
+    return [
+        (a, b)
+        for i, (a, box) in enumerate(boxes)
+        for b, other in boxes[i + 1 :]
+        if box.overlaps(other)
+    ]
+
+
+def test_perfect_agreement_shares_one_bar_and_the_chart_stays_short() -> None:
+    values = [np.nan, 0.0, 0.5, 0.7, 0.9] + [1.0] * 50
+    fig = intercoder_reliability.alpha_by_variable(alphas(values), note="Simulated coder")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 6 and labels[-1] == "50 other variables, each"
+    assert fig.get_figheight() < 3.5  # 55 variables, six bars
+    assert f"tentative {TENTATIVE:g}" in texts(fig) and f"reliable {RELIABLE:g}" in texts(fig)
+    assert "undefined: no variation" in texts(fig)
+
+
+def test_few_perfect_variables_keep_their_own_bars() -> None:
+    fig = intercoder_reliability.alpha_by_variable(alphas([0.5, 1.0, 1.0]))
+    assert len(fig.axes[0].get_yticklabels()) == 3
+
+
+def test_many_imperfect_variables_run_on_in_a_second_panel() -> None:
+    rng = np.random.default_rng(3)
+    values = list(np.round(rng.uniform(0.2, 0.99, 50), 3))
+    fig = intercoder_reliability.alpha_by_variable(alphas(values), note="Simulated coder")
+    panels = [ax for ax in fig.axes if ax.get_yticklabels()]
+    assert len(panels) == 2
+    assert sum(len(ax.get_yticklabels()) for ax in panels) == 50
+    assert fig.get_figheight() < 6
+    for ax in panels:  # each panel wide enough to read a bar of 0 to 1
+        assert ax.get_position().width * fig.get_figwidth() > 1.2
+        assert f"tentative {TENTATIVE:g}" in [t.get_text() for t in ax.texts]
+    threshold_labels = [t for ax in panels for t in ax.texts if " 0." in t.get_text()]
+    assert overlapping(fig, threshold_labels) == []
+    assert fig.legends and "Simulated" in fig.legends[0].get_title().get_text()
+
+
+def voice_table(partners: list[str], n_themes: int = 30) -> pd.DataFrame:
+    rows = [
+        {
+            "partner_id": p,
+            "theme_id": f"t{t:02d}",
+            "kind": "crime",
+            "label": f"Theme {t:02d}",
+            "voice": voice,
+            "occasions": (t + i) % 5,
+            "sources": 1,
+        }
+        for i, p in enumerate(partners)
+        for t in range(n_themes)
+        for voice in ("official", "observer")
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("n", "grid"), [(2, (1, 2)), (5, (1, 5)), (7, (2, 4)), (10, (2, 5))])
+def test_voice_panels_wrap_and_stay_readable(n: int, grid: tuple[int, int]) -> None:
+    assert panel_grid(n) == grid
+    partners = [f"P{i:02d}" for i in range(n)]
+    names = {p: f"Republic of Partner {p}" for p in partners}
+    context = FigureContext(partner_colors(partners), names)
+    fig = themes_by_partner.themes_by_voice(voice_table(partners), context)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == n
+    for ax in panels:
+        assert ax.get_position().width * fig.get_figwidth() > 0.8  # inches (0.4 before)
+        assert ax.get_xlim() == panels[0].get_xlim()  # one scale
+    assert overlapping(fig, [ax.title for ax in panels]) == []
+    xlabels = [ax.xaxis.label for ax in panels if ax.get_xlabel()]
+    assert len(xlabels) == grid[1] and overlapping(fig, xlabels) == []
+    rows = {round(ax.get_position().y0, 3) for ax in panels}
+    assert len(rows) == grid[0]
+    left = min(ax.get_position().x0 for ax in panels)
+    for ax in panels:  # the first panel of each row names the themes
+        if ax.get_position().x0 == left:
+            assert [t.get_text() for t in ax.get_yticklabels()][:1] == ["Theme 00 (crime)"]
+    assert fig.get_figheight() <= 9.7  # fits an A4 page at two columns
+
+
+@pytest.mark.parametrize("n", [2, 4, 10])
+def test_agreement_panels_name_their_scale_without_overlap(n: int) -> None:
+    from helpers.figures import agreements
+
+    partners = [f"P{i:02d}" for i in range(n)]
+    kinds = pd.DataFrame(
+        {
+            "partner_id": partners * 2,
+            "kind": ["mou"] * n + ["action_plan"] * n,
+            "status": "signed",
+            "agreements": 2,
+            "sources": 1,
+        }
+    )
+    names = {p: f"Republic of Partner {p}" for p in partners}
+    context = FigureContext(partner_colors(partners), names)
+    fig = agreements.agreements_by_kind_status(kinds, ["proposed", "signed"], context)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    xlabels = [ax.xaxis.label for ax in panels if ax.get_xlabel()]
+    assert xlabels or fig.get_supxlabel() == "Agreement records"
+    assert overlapping(fig, xlabels) == []
+    assert overlapping(fig, [ax.title for ax in panels]) == []
+    assert all(ax.get_position().width * fig.get_figwidth() > 0.8 for ax in panels)
+
+
+@pytest.mark.parametrize("n", [2, 4, 10])
+def test_interlocutor_panels_fit_a_page(n: int) -> None:
+    from helpers.figures import interlocutors
+
+    partners = [f"P{i:02d}" for i in range(n)]
+    table = pd.DataFrame(
+        [
+            {
+                "side": side,
+                "partner_id": p,
+                "person_id": f"{p}-{side}-{k}",
+                "name": f"Person {k} of {p} ({side})",
+                "year": str(2010 + k),
+                "events": 1 + k % 3,
+                "occasions": 1,
+                "sources": 1,
+            }
+            for p in partners
+            for side in ("cambodia", "partner")
+            for k in range(3)
+        ]
+    )
+    names = {p: f"Republic of Partner {p}" for p in partners}
+    context = FigureContext(partner_colors(partners), names, tuple(range(2010, 2014)))
+    fig = interlocutors.interlocutors_by_year(table, context)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == n and fig.get_figheight() <= 9.7
+    assert overlapping(fig, [ax.title for ax in panels]) == []
+    years = [ax for ax in panels if [t for t in ax.get_xticklabels() if t.get_text()]]
+    assert len(years) == (1 if n <= 4 else 2)  # each column reads its years at its foot
+
+
+def test_ten_partners_get_ten_colours() -> None:
+    partners = [f"P{i:02d}" for i in range(10)]
+    assert len(set(partner_colors(partners).values())) == 10
+    three = partner_colors(["CHN", "TLS", "VNM"])  # the project's partners keep their colours
+    assert list(three.values()) == ["#0072B2", "#E69F00", "#009E73"]
