@@ -560,7 +560,9 @@ def test_suite(work: Path) -> None:
     start = time.perf_counter()
     run = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    summary = (run.stdout.strip().splitlines() or ["(no output)"])[-1]
+    lines = run.stdout.strip().splitlines()
+    results = [line.strip("= ") for line in lines if " passed" in line or " failed" in line]
+    summary = (results or lines or ["(no output)"])[-1]
     print(f"make test: {seconds:7.2f} s, exit {run.returncode}: {summary}")
     RESULTS["tests"] = (seconds, run.returncode, summary)
 
