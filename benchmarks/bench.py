@@ -1,11 +1,14 @@
 """Measured speed and scale, printed side by side with their targets (`make bench`).
 
 Prints: the kernel floor (a plain `python -c pass`, one papermill run of a one-cell notebook,
-and how often papermill's kernel shutdown stalls with and without the report's immediate
-shutdown); the full report's wall time against its target; each notebook under papermill
-against the same code run as a plain script; every aggregation and plotting helper on synthetic
-tables of 10,000, 100,000 and 1,000,000 events (seconds and peak memory); and setting up the
-environment from an empty .venv with a warm package cache.
+and how often papermill's kernel shutdown stalls) and the zero-work floor of a report; the
+report on data/ from scratch, again with nothing changed and after editing one notebook;
+validation and the whole report on a generated dataset of about 10,000 events (wall time and
+peak memory over all processes); each notebook under papermill against the same code run as a
+plain script; every aggregation, analysis and figure function on synthetic tables of 10,000,
+100,000 and 1,000,000 events (figures built, not drawn); setting up the environment; `make
+test` on a fresh clone (skip it with --no-tests); and last, issue 14's table of every measured
+row beside its target.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -33,20 +37,31 @@ from synthetic_tables import scope_of, synthetic_tables  # noqa: E402
 
 from helpers.analysis import (  # noqa: E402
     agreements,
+    corroboration,
     dataset_overview,
     interlocutors,
+    narrative,
+    occasions,
+    tally,
+    themes,
     themes_by_partner,
     themes_over_time,
 )
+from helpers.analysis.scope import resolve  # noqa: E402
+from helpers.coding import reliability  # noqa: E402
 from helpers.dataset.read import encode  # noqa: E402
 from helpers.dataset.schema import Schema  # noqa: E402
+from helpers.figures import agreements as agreement_figures  # noqa: E402
 from helpers.figures import dataset_overview as overview_figures  # noqa: E402
+from helpers.figures import intercoder_reliability as reliability_figures  # noqa: E402
+from helpers.figures import interlocutors as interlocutor_figures  # noqa: E402
 from helpers.figures import themes_by_partner as partner_figures  # noqa: E402
 from helpers.figures import themes_over_time as time_figures  # noqa: E402
 from helpers.figures.style import figure_context, use_style  # noqa: E402
 from helpers.paths import PROJECT_ROOT  # noqa: E402
 
 CORES = os.cpu_count() or 1
+SYNTHETIC_OCCASIONS = 4550  # tests/synthetic.generate: about 10,000 events
 PY = sys.executable
 QUICK = "--quick" in sys.argv
 
@@ -131,32 +146,6 @@ def zero_work_floor(work: Path, notebooks: int) -> None:
     )
 
 
-def full_report(work: Path, floor: float) -> None:
-    section("Full report")
-    notebooks = sorted((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb"))
-    seconds = timed(
-        [
-            PY,
-            "-m",
-            "helpers",
-            "report",
-            "--data",
-            str(PROJECT_ROOT / "data"),
-            "--out",
-            str(work / "report"),
-        ],
-        cwd=PROJECT_ROOT,
-    )
-    target = 1.5 * len(notebooks) * floor / CORES
-    verdict = "met" if seconds <= target else "MISSED"
-    print(
-        f"make report equivalent ({len(notebooks)} notebooks, {CORES} cores): {seconds:6.2f} s; "
-        f"target <= 1.5 x {len(notebooks)} x {floor:.2f} / {CORES} = {target:.2f} s: {verdict}"
-    )
-    print(f"  ratio to the kernel floor per core: {seconds / (len(notebooks) * floor / CORES):.2f}")
-    zero_work_floor(work, len(notebooks))
-
-
 def notebook_as_script(notebook: Path, figure_dir: Path) -> str:
     nb = nbformat.read(notebook, as_version=4)
     cells = [
@@ -193,17 +182,81 @@ def per_notebook(work: Path) -> None:
 AGGREGATIONS = [
     ("counts_by_partner_year", dataset_overview.counts_by_partner_year),
     ("date_precision", dataset_overview.date_precision),
+    ("timeline", dataset_overview.timeline),
     ("themes_by_voice", themes_by_partner.themes_by_voice),
     (
         "themes_official_share",  # from themes_by_voice, as notebook 02 computes it
         lambda s: themes_by_partner.themes_official_share(themes_by_partner.themes_by_voice(s)),
     ),
     ("themes_by_year", themes_over_time.themes_by_year),
+    ("theme_spread_by_year", themes_over_time.theme_spread_by_year),
     ("agreements_by_kind_status", agreements.agreements_by_kind_status),
+    ("agreements_by_year", agreements.agreements_by_year),
     ("interlocutors_by_year", interlocutors.interlocutors_by_year),
     ("continuity", interlocutors.continuity),
-    ("timeline", dataset_overview.timeline),
+    ("occasions.occasion_keys", lambda s: occasions.occasion_keys(s.tables["events"])),
+    ("occasions.occasions", lambda s: occasions.occasions(s.tables["events"])),
+    (
+        "occasions.step_occasions",
+        lambda s: occasions.step_occasions(
+            occasions.occasions(s.tables["events"]),
+            s.tables["instrument_steps"],
+            s.tables["instruments"],
+        ),
+    ),
+    (
+        "occasions.report_occasions",
+        lambda s: occasions.report_occasions(
+            occasions.occasions(s.tables["events"]), s.tables["reports"]
+        ),
+    ),
+    ("dataset_overview.life_cycles", dataset_overview.life_cycles),
+    ("agreements.furthest_steps", agreements.furthest_steps),
+    ("corroboration", corroboration.corroboration),
+    ("occasions.occasion_table", lambda s: occasions.occasion_table(s.tables)),
+    ("occasions.occasion_totals", lambda s: occasions.occasion_totals(s.tables, s.partners)),
+    (
+        "themes.theme_counts",
+        lambda s: themes.theme_counts(
+            s, ["partner_id", "theme_id"], occasions.occasions(s.tables["events"])
+        ),
+    ),
+    ("themes.theme_links", themes.theme_links),
+    ("themes.theme_labels", themes.theme_labels),
+    (
+        "tally.tally",
+        lambda s: tally.tally(
+            occasions.occasion_table(s.tables), ["partner_id"], distinct={"occasions": "occasion"}
+        ),
+    ),
+    (
+        "tally.joined",
+        lambda s: tally.joined(s.tables["participants"], ["person_id"], "title_as_stated", "; "),
+    ),
+    ("narrative.scope_line", narrative.scope_line),
+    ("narrative.limits", narrative.limits),
+    ("narrative.top_themes", lambda s: narrative.top_themes(themes_by_partner.themes_by_voice(s))),
+    (
+        "narrative.shared_themes",
+        lambda s: narrative.shared_themes(themes_by_partner.themes_by_voice(s)),
+    ),
+    ("narrative.year_span", lambda s: narrative.year_span(themes_over_time.themes_by_year(s).year)),
 ]
+
+
+@cache
+def project_alphas():
+    """Krippendorff's alpha of the project's data against itself: a table of one row per coded
+    variable, whose size does not grow with the events (the synthetic tables carry no source
+    checksums to match codings by)."""
+    scope = resolve(PROJECT_ROOT / "data")
+    return reliability.compare_scopes(scope, scope).alphas
+
+
+def _statuses(s) -> list[str]:
+    return s.vocabulary("instrument_steps", "step")
+
+
 PLOTS = [
     (
         "figure counts_by_partner_year",
@@ -212,6 +265,17 @@ PLOTS = [
         ),
     ),
     ("figure date_precision", lambda s, t: overview_figures.date_precision(t["date_precision"])),
+    ("figure timeline", lambda s, t: overview_figures.timeline(t["timeline"], figure_context(s))),
+    (
+        "figure life_cycles",
+        lambda s, t: overview_figures.life_cycles(
+            t["timeline"].agreements, _statuses(s), figure_context(s)
+        ),
+    ),
+    (
+        "figure corroboration",
+        lambda s, t: overview_figures.corroboration(t["corroboration"], figure_context(s)),
+    ),
     (
         "figure themes_official_share",
         lambda s, t: partner_figures.themes_official_share(
@@ -219,11 +283,87 @@ PLOTS = [
         ),
     ),
     (
+        "figure themes_by_voice",
+        lambda s, t: partner_figures.themes_by_voice(t["themes_by_voice"], figure_context(s)),
+    ),
+    (
         "figure themes_by_year",
         lambda s, t: time_figures.themes_by_year(t["themes_by_year"], figure_context(s)),
     ),
-    ("figure timeline", lambda s, t: overview_figures.timeline(t["timeline"], figure_context(s))),
+    (
+        "figure theme_spread_by_year",
+        lambda s, t: time_figures.theme_spread_by_year(
+            t["theme_spread_by_year"], figure_context(s)
+        ),
+    ),
+    (
+        "figure agreements_by_kind_status",
+        lambda s, t: agreement_figures.agreements_by_kind_status(
+            t["agreements_by_kind_status"], _statuses(s), figure_context(s)
+        ),
+    ),
+    (
+        "figure agreements_by_year",
+        lambda s, t: agreement_figures.agreements_by_year(
+            t["agreements_by_year"], _statuses(s), figure_context(s)
+        ),
+    ),
+    (
+        "figure interlocutors_by_year",
+        lambda s, t: interlocutor_figures.interlocutors_by_year(
+            t["interlocutors_by_year"], figure_context(s)
+        ),
+    ),
+    ("figure continuity", lambda s, t: interlocutor_figures.continuity(t["continuity"])),
+    (
+        "figure alpha_by_variable",
+        lambda s, t: reliability_figures.alpha_by_variable(project_alphas()),
+    ),
+    (
+        "figure alpha_second_coder",
+        lambda s, t: reliability_figures.alpha_second_coder(project_alphas()),
+    ),
 ]
+
+
+def coverage() -> tuple[str, str]:
+    """How many of the package's figure and analysis functions the bench measures: every
+    public function of the figure modules of the notebooks, and of the analysis modules."""
+    import inspect
+
+    import helpers.analysis as analysis_package
+    import helpers.figures as figures_package
+
+    def public(package, skip: set[str]) -> set[str]:
+        found = set()
+        folder = Path(package.__file__).parent
+        for path in sorted(folder.glob("*.py")):
+            if path.stem.startswith("_") or path.stem in skip:
+                continue
+            module = __import__(f"{package.__name__}.{path.stem}", fromlist=["x"])
+            found |= {
+                f"{path.stem}.{n}"
+                for n, f in inspect.getmembers(module, inspect.isfunction)
+                if not n.startswith("_")
+                and f.__module__ == module.__name__
+                and (package is not figures_package or "Figure" in str(f.__annotations__))
+            }
+        return found
+
+    figures_found = public(figures_package, {"style", "marks"})
+    analysis_found = public(analysis_package, {"scope"})
+    plotted = {n.removeprefix("figure ") for n, _ in PLOTS}
+    measured = {n for n, _ in AGGREGATIONS}
+    fig_done = {f for f in figures_found if f.split(".")[1] in plotted}
+    ana_done = {f for f in analysis_found if f in measured or f.split(".")[1] in measured}
+    fig_missing = sorted(figures_found - fig_done)
+    ana_missing = sorted(analysis_found - ana_done)
+    return (
+        f"{len(fig_done)} of {len(figures_found)} figures"
+        + (f" (not: {', '.join(fig_missing)})" if fig_missing else ""),
+        f"{len(ana_done)} of {len(analysis_found)} analysis functions"
+        + (f" (not: {', '.join(ana_missing)})" if ana_missing else ""),
+    )
 
 
 def measure(function, *args):
@@ -245,6 +385,9 @@ def measure(function, *args):
     return result, seconds, peak
 
 
+RESULTS: dict[str, dict] = {}  # what the closing table quotes, filled by the sections
+
+
 def helpers_at_scale() -> None:
     section("Helpers on synthetic tables (target at 1,000,000 events: <= 1 s and <= 1 GiB each)")
     sizes = [10_000, 100_000] if QUICK else [10_000, 100_000, 1_000_000]
@@ -263,22 +406,37 @@ def helpers_at_scale() -> None:
         del raw, encoded
         tables = {}
         for name, function in AGGREGATIONS:
-            tables[name], seconds, peak = measure(function, scope)
+            try:
+                tables[name], seconds, peak = measure(function, scope)
+            except Exception as exc:  # noqa: BLE001 - a failure is a result, printed below
+                print(f"{name} at {n:,d} events failed: {type(exc).__name__}: {exc}"[:200])
+                seconds, peak = float("nan"), -1
             rows.setdefault(name, []).append((seconds, peak))
-        for name, plot in PLOTS:
-            _, seconds, peak = measure(plot, scope, tables)
-            rows.setdefault(name, []).append((seconds, peak))
+        for name, plot in PLOTS:  # built, not drawn; timed only (tracing would double it)
+            gc.collect()
+            start = time.perf_counter()
+            try:
+                plt.close(plot(scope, tables))
+                seconds = time.perf_counter() - start
+            except Exception as exc:  # noqa: BLE001 - a failure is a result, printed below
+                print(f"{name} at {n:,d} events failed: {type(exc).__name__}: {exc}"[:200])
+                seconds = float("nan")
+            rows.setdefault(name, []).append((seconds, -1))
         del scope, tables
     header = "".join(f"{n:>22,d}" for n in sizes)
     print(f"{'helper':30s}{header}   growth x10->x100   at 1M")
     for name, values in rows.items():
-        cells = "".join(f"{s:9.3f}s {p / 2**20:8.1f}MiB" for s, p in values)
+        cells = "".join(
+            f"{s:9.3f}s {p / 2**20:8.1f}MiB" if p >= 0 else f"{s:9.3f}s {'-':>8s}   "
+            for s, p in values
+        )
+        RESULTS.setdefault("helpers", {})[name] = values
         growth = " ".join(
             f"{values[i + 1][0] / max(values[i][0], 1e-9):5.1f}" for i in range(len(values) - 1)
         )
         verdict = ""
         if len(values) == 3:
-            ok = values[2][0] <= 1.0 and values[2][1] <= 2**30
+            ok = values[2][0] <= 1.0 and values[2][1] <= 2**30  # nan (failed) is not <= 1
             verdict = "met" if ok else "MISSED"
             if name.startswith("load:"):
                 verdict = "(once per dataset loaded)"
@@ -330,15 +488,183 @@ def setup_time(work: Path) -> None:
     print(f"first import of the stack {first:5.2f} s (writes bytecode once), then {again:5.2f} s")
 
 
+def run_measured(cmd: list[str], *, check: bool = True, **kwargs) -> tuple[float, int, str]:
+    """Wall seconds, peak resident memory summed over the process and all its children
+    (sampled every 0.1 s), and the standard output of ``cmd`` (unless ``check``, a failure
+    gives its last line of error output instead, prefixed "FAILED")."""
+    import psutil
+
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, **kwargs)
+        root, peak = psutil.Process(proc.pid), 0
+        while proc.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read(), err.read()
+    if proc.returncode:
+        lines = [line for line in errors.splitlines() if "Error" in line] or ["(no message)"]
+        if check:
+            raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{errors[-2000:]}")
+        text = f"FAILED (exit {proc.returncode}): {lines[-1].strip()[:160]}"
+    return seconds, peak, text
+
+
+REPORT_CODE = (
+    "import sys; from pathlib import Path; from helpers.publish.runner import run_report; "
+    "r = run_report(sys.argv[1], sys.argv[2], notebooks_dir=Path(sys.argv[3])); "
+    "print('ran', len(r.ran), 'skipped', len([k for k in r.skipped if k != 'site']))"
+)
+
+
+def report_runs(work: Path) -> None:
+    """The report on data/ from scratch, again with nothing changed, and after editing one
+    notebook (a copy of the notebooks, so that the project's stay as they are)."""
+    section("Incremental report on data/ (notebooks copied, outputs into a folder of its own)")
+    notebooks = work / "notebooks"
+    shutil.copytree(PROJECT_ROOT / "notebooks", notebooks)
+    out = work / "incremental"
+    args = [PY, "-c", REPORT_CODE, str(PROJECT_ROOT / "data"), str(out), str(notebooks)]
+    runs = {}
+    for what in ("from scratch", "nothing changed", "one notebook edited"):
+        if what == "one notebook edited":
+            path = sorted(notebooks.glob("03_*.ipynb"))[0]
+            nb = nbformat.read(path, as_version=4)
+            nb.cells[0].source += "\n\n(edited by the bench)"
+            nbformat.write(nb, path)
+        seconds, peak, text = run_measured(args, cwd=PROJECT_ROOT)
+        runs[what] = (seconds, text.strip())
+        print(f"{what:22s} {seconds:7.2f} s, peak {peak / 2**20:7.0f} MiB: {text.strip()}")
+    RESULTS["report"] = runs
+
+
+def synthetic_runs(work: Path) -> None:
+    """Validation and the whole report on a generated dataset of about 10,000 events."""
+    section("Validation and the full report on a generated dataset (tests/synthetic.py)")
+    sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+    from synthetic import generate
+
+    data = work / "synthetic"
+    generate(data, n_occasions=SYNTHETIC_OCCASIONS)
+    with open(data / "events.csv", encoding="utf-8") as handle:
+        events = sum(1 for _ in handle) - 1
+    code = (
+        "import sys; from helpers.dataset.validate import require_valid; require_valid(sys.argv[1])"
+    )
+    validation = run_measured([PY, "-c", code, str(data)])
+    report = run_measured(
+        [PY, "-m", "helpers", "report", "--data", str(data), "--out", str(work / "synrep")],
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    for what, (seconds, peak, text) in (("validate", validation), ("full report", report)):
+        failed = f" {text}" if text.startswith("FAILED") else ""
+        print(
+            f"{what:12s} {events:,d} events: {seconds:7.2f} s, peak {peak / 2**20:7.0f} MiB{failed}"
+        )
+    RESULTS["synthetic"] = {"events": events, "validate": validation, "report": report}
+
+
+def test_suite(work: Path) -> None:
+    """``make test`` on a fresh clone of the committed HEAD, with ../shared beside it."""
+    section("make test on a fresh clone (venv built from the lock, warm package cache)")
+    clone = work / "clone" / "project"
+    clone.parent.mkdir()
+    (clone.parent / "shared").symlink_to(PROJECT_ROOT.parent / "shared")
+    subprocess.run(["git", "clone", "-q", str(PROJECT_ROOT), str(clone)], check=True)
+    start = time.perf_counter()
+    run = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    lines = run.stdout.strip().splitlines()
+    results = [line.strip("= ") for line in lines if " passed" in line or " failed" in line]
+    summary = (results or lines or ["(no output)"])[-1]
+    print(f"make test: {seconds:7.2f} s, exit {run.returncode}: {summary}")
+    RESULTS["tests"] = (seconds, run.returncode, summary)
+
+
+def issue_table() -> None:
+    """Every row of issue 14's table, measured in this run, with its target beside it."""
+    section("Issue 14: measured in this run, against the targets")
+    helpers = RESULTS.get("helpers", {})
+    syn = RESULTS.get("synthetic")
+    rows = []
+    if syn:
+        n, (vs, vp, _), (rs, rp, rt) = syn["events"], syn["validate"], syn["report"]
+        failed = f"; {rt}" if rt.startswith("FAILED") else ""
+        rows.append(
+            (
+                f"validate on {n:,d} events",
+                f"{vs:.1f} s, {vp / 2**30:.2f} GiB (1M events not run: frictionless row by row, "
+                f"about {vs * 1e6 / n / 60:.0f} min if linear)",
+                "1,000,000 events <= 15 s, <= 2 GiB",
+            )
+        )
+        rows.append(
+            (
+                f"full report on {n:,d} events",
+                f"{rs:.1f} s, {rp / 2**30:.2f} GiB over all processes{failed}",
+                "1,000,000 events <= 90 s end to end, <= 4 GiB",
+            )
+        )
+    grid = helpers.get("figure interlocutors_by_year")
+    figures = {k: v for k, v in helpers.items() if k.startswith("figure ")}
+    if grid:
+        at_1m = [v[-1][0] for v in figures.values()]
+        # a failed figure (nan) counts as over
+        over = sorted(k.removeprefix("figure ") for k, v in figures.items() if not v[-1][0] <= 1)
+        rows.append(
+            (
+                "interlocutors_by_year figure",
+                f"{grid[0][0]:.1f} s at 10,000 events; slowest figure at the largest size "
+                f"{max(x for x in at_1m if x == x):.1f} s; over 1 s (or failed): "
+                f"{len(over)} of {len(figures)}",
+                "every figure <= 1 s at 1,000,000 events",
+            )
+        )
+    fig_cov, ana_cov = coverage()
+    rows.append(("bench coverage", f"{fig_cov}; {ana_cov}", "all of them"))
+    runs = RESULTS.get("report", {})
+    targets = {
+        "nothing changed": "<= 2 s, no kernel started",
+        "one notebook edited": "that notebook only",
+        "from scratch": "<= 15 s",
+    }
+    for what, target in targets.items():
+        if what in runs:
+            seconds, text = runs[what]
+            rows.append((f"make report, {what} (data/)", f"{seconds:.1f} s ({text})", target))
+    if "tests" in RESULTS:
+        seconds, code, summary = RESULTS["tests"]
+        rows.append(
+            ("make test on a fresh clone", f"{seconds:.0f} s, exit {code}: {summary}", "<= 90 s")
+        )
+    print("| what | measured | target |\n|---|---|---|")
+    for what, measured, target in rows:
+        print(f"| {what} | {measured} | {target} |")
+
+
 def main() -> None:
     print(f"machine: {CORES} cores, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        floor = kernel_floor(work)
-        full_report(work, floor)
+        kernel_floor(work)
+        section("Zero-work floor")
+        zero_work_floor(work, len(list((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb"))))
+        report_runs(work)
+        synthetic_runs(work)
         per_notebook(work)
         helpers_at_scale()
         setup_time(work)
+        if "--no-tests" not in sys.argv:
+            test_suite(work)
+        issue_table()
     shutil.rmtree(PROJECT_ROOT / "benchmarks" / "__pycache__", ignore_errors=True)
 
 

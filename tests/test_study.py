@@ -97,7 +97,7 @@ def test_only_leaves_the_other_notebooks_outputs_and_the_site(tmp_path: Path) ->
     study = init_study(tmp_path / "s")
     assert helpers("report", str(study.root)).returncode == 0
     before = digest(study.output)
-    run = helpers("report", str(study.root), "--only", "01_dataset_overview")
+    run = helpers("report", str(study.root), "--only", "01_dataset_overview", "--force")
     assert run.returncode == 0, run.stderr
     after = digest(study.output)
     kept = [k for k in before if not k.startswith(("01_dataset_overview/", "notebooks/01_"))]

@@ -57,12 +57,13 @@ def cmd_codebook(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from helpers.coding.study import Study
     from helpers.paths import PARAMETERS_FILE
     from helpers.publish.runner import run_report
 
     data, out, params = args.data, args.out, args.params
     if args.study:
+        from helpers.coding.study import Study  # imports pandas: only for a study
+
         study = Study.at(args.study)
         if study is None:
             raise ValueError(f"{args.study}: not a study folder (python -m helpers init makes one)")
@@ -77,9 +78,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         parameters_file=params or PARAMETERS_FILE,
         only=args.only,
+        force=args.force,
     )
+    for name, why in report.ran.items():
+        print(f"ran {name}: {why}")
+    for name, why in report.skipped.items():
+        print(f"skipped {name}: {why} (--force runs it again)")
     for path in report.executed:
-        print(f"executed {path}")
+        print(f"{'kept' if path.stem in report.skipped else 'executed'} {path}")
     print(f"figures in {report.figures}")
     if report.site:
         print(f"site: {report.site}")
@@ -193,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
         "for the project's own figures, else OUT/notebooks)",
     )
     p.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores + 1)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="run every notebook (and build the site) even where nothing changed",
+    )
     p = _command(
         sub, "new-source", cmd_new_source, "register an article and write its coding template"
     )

@@ -47,12 +47,15 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
     for ax, partner, group in zip(axes, partners, groups, strict=False):
         people = group.drop_duplicates("person_id").sort_values(["side", "person_id"])
         order = list(people.person_id)
-        for row in group.itertuples():
+        # one collection per panel, its dots in the table's order (as one call per dot drew them)
+        row_of = {person: i for i, person in enumerate(order)}
+        column_of = {year: i for i, year in enumerate(years)}
+        if len(group):
             ax.scatter(
-                years.index(row.year),
-                order.index(row.person_id),
-                s=dot_area(row.events),
-                color=colors[row.side],
+                [column_of[y] for y in group.year],
+                [row_of[p] for p in group.person_id],
+                s=[dot_area(n) for n in group.events],
+                color=[colors[s] for s in group.side],
                 edgecolor="black",
                 lw=0.4,
                 zorder=3,

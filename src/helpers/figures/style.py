@@ -8,6 +8,7 @@ the CSV that a spreadsheet would run as a formula are neutralised (see ``spreads
 from __future__ import annotations
 
 import csv
+import io
 import re
 import textwrap
 from collections.abc import Sequence
@@ -72,15 +73,21 @@ def use_style() -> None:
     In a notebook it also selects the inline backend, so that figures show the same way whatever
     MPLBACKEND the kernel inherited (the stored outputs, checked by nbval, depend on it).
     """
+    shell = _notebook_shell()
+    if shell is not None:
+        shell.run_line_magic("matplotlib", "inline")
+    mpl.rcParams.update(STYLE)
+
+
+def _notebook_shell():
+    """The IPython shell of a notebook's kernel, or None outside one."""
     try:
         from IPython import get_ipython
 
         shell = get_ipython()
     except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks only
-        shell = None
-    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
-        shell.run_line_magic("matplotlib", "inline")
-    mpl.rcParams.update(STYLE)
+        return None
+    return shell if type(shell).__name__ == "ZMQInteractiveShell" else None
 
 
 # Past Okabe & Ito's eight, colours from Paul Tol's "muted" scheme (also colour-blind safe)
@@ -183,7 +190,10 @@ def _has_carriage_return(table: pd.DataFrame) -> bool:
 
 
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:
-    """Write the figure in every format plus its table as CSV; return the paths written."""
+    """Write the figure in every format plus its table as CSV; return the paths written.
+
+    In a notebook the saved PNG is shown in the figure's place (``_show_saved``): the figure
+    is not drawn once more for the screen."""
     out_dir = Path(out_dir)
     targets = {out_dir / f"{name}.{fmt}": _figure_writer(fig, fmt) for fmt in FORMATS}
     safe = spreadsheet_safe(table)
@@ -194,7 +204,30 @@ def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name:
         tmp, index=False, lineterminator="\n", quoting=quoting
     )
     write_all_atomic(targets)
+    _show_saved(fig, out_dir / f"{name}.png")
     return sorted(targets)
+
+
+INLINE_DPI = 100  # the screen resolution of the figure shown in a notebook
+
+
+def _show_saved(fig: plt.Figure, png: Path) -> None:
+    """In a notebook, show the saved PNG (scaled to the screen resolution) in place of the
+    figure, and close the figure, so that the inline backend does not draw it once more."""
+    shell = _notebook_shell()
+    if shell is None:
+        return
+    from IPython.display import Image, display
+    from PIL import Image as Picture
+
+    with Picture.open(png) as picture:
+        scale = INLINE_DPI / picture.info.get("dpi", (STYLE["savefig.dpi"],))[0]
+        size = (round(picture.width * scale), round(picture.height * scale))
+        small = picture.resize(size, Picture.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, format="png", optimize=False, compress_level=6)
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png"))
 
 
 def _figure_writer(fig: plt.Figure, fmt: str):

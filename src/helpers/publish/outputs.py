@@ -70,7 +70,8 @@ def _key(out_dir: Path, path: Path) -> str:
     return Path(os.path.relpath(path, out_dir)).as_posix()
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -91,7 +92,9 @@ def load_manifest(out_dir: Path) -> Manifest:
 def save_manifest(out_dir: Path, files: Iterable[Path], keep: Manifest | None = None) -> Manifest:
     """Record ``files`` (those that exist) with their checksums, and the entries of ``keep`` as
     they are (files of an earlier report that stay owned); return the manifest."""
-    written = {_key(out_dir, p): _sha256(p) for p in files if p.is_file() and not p.is_symlink()}
+    written = {
+        _key(out_dir, p): file_sha256(p) for p in files if p.is_file() and not p.is_symlink()
+    }
     manifest = dict(sorted({**(keep or {}), **written}.items()))
     note = "Files the last report wrote here; a report replaces or removes only these."
     text = json.dumps({"note": note, "files": manifest}, indent=2, sort_keys=True) + "\n"
@@ -103,7 +106,7 @@ def owned(manifest: Manifest, out_dir: Path, path: Path) -> bool:
     """Whether ``path`` is a regular file the last report wrote and nobody changed since."""
     if path.is_symlink() or not path.is_file():
         return False
-    return manifest.get(_key(out_dir, path)) == _sha256(path)
+    return manifest.get(_key(out_dir, path)) == file_sha256(path)
 
 
 def require_owned_folder(manifest: Manifest, out_dir: Path, folder: Path) -> None:

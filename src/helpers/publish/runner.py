@@ -16,25 +16,24 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import papermill
-
-from helpers.analysis.scope import resolve
-from helpers.dataset.validate import require_valid
+from helpers.dataset.checksum import data_checksum
 from helpers.errors import DataError, ParameterError, shown
 from helpers.files import remove_leftovers, write_text_atomic
 from helpers.paths import PARAMETERS_FILE, PROJECT_FIGURES, PROJECT_NOTEBOOKS, PROJECT_SITE
 from helpers.publish import parameters
+from helpers.publish.cache import SITE, RunCache, notebook_key, site_key
 from helpers.publish.outputs import (
     MANIFEST_NAME,
     check_out_dir,
+    file_sha256,
     file_states,
     load_manifest,
+    owned,
     remove_stale,
     report_lock,
     require_owned_files,
@@ -42,7 +41,9 @@ from helpers.publish.outputs import (
     save_manifest,
     written_since,
 )
-from helpers.publish.site import build_site
+
+# papermill, nbformat, the validator, pandas and the site's nbconvert are imported where they
+# are used: a report with nothing to do (every notebook's key unchanged) needs none of them
 
 SCOPE_PARAMETERS = ("partners", "year_from", "year_to", "theme_kind", "include_observers")
 
@@ -54,6 +55,8 @@ class Job:
     source: Path
     target: Path
     parameters: dict[str, Any]
+    # the parameters report.yml sets for it, by where: "defaults", "notebooks.<name>"
+    origin: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def name(self) -> str:
@@ -76,8 +79,22 @@ def plan(
 ) -> list[Job]:
     """The jobs of one report (``only``: these notebooks, by name, file name or number), with
     every parameter checked against the notebooks and the data before any run."""
+    jobs = draft(data_dir, out_dir, executed_dir, notebooks_dir, parameters_file, only)
+    check(jobs, data_dir, parameters_file)
+    return jobs
+
+
+def draft(
+    data_dir: Path,
+    out_dir: Path,
+    executed_dir: Path,
+    notebooks_dir: Path = PROJECT_NOTEBOOKS,
+    parameters_file: Path = PARAMETERS_FILE,
+    only: Sequence[str] | None = None,
+) -> list[Job]:
+    """The jobs of one report with their parameters, from the parameter file alone (checked
+    against its schema and the notebooks' names); ``check`` checks them against the data."""
     defaults, per_notebook = load_parameters(parameters_file)
-    require_valid(data_dir)
     sources = sorted(notebooks_dir.glob("[0-9]*.ipynb"))
     if not sources:
         raise DataError(f"{notebooks_dir}: no notebooks to run")
@@ -91,32 +108,47 @@ def plan(
     jobs = []
     for source in chosen:
         own = per_notebook.get(source.stem, {})
-        declared = set(papermill.inspect_notebook(str(source)))
-        for where, values in (("defaults", defaults), (f"notebooks.{source.stem}", own)):
-            undeclared = sorted(set(values) - declared)
-            if undeclared:
-                raise ParameterError(
-                    f"{parameters_file}: {where}: {source.name} has no parameter(s) "
-                    f"{undeclared}; it takes {sorted(declared - set(parameters.SET_BY_RUNNER))}"
-                )
         params = {**defaults, **own}
         params["data_dir"] = os.path.relpath(data_dir, notebooks_dir)
         params["figure_dir"] = os.path.relpath(out_dir / source.stem, notebooks_dir)
-        params["validate_data"] = False  # validated once, above
+        params["validate_data"] = False  # validated once, by check
+        origin = {"defaults": tuple(defaults), f"notebooks.{source.stem}": tuple(own)}
+        jobs.append(Job(source, executed_dir / source.name, params, origin))
+    return jobs
+
+
+def check(jobs: Sequence[Job], data_dir: Path, parameters_file: Path = PARAMETERS_FILE) -> None:
+    """Validate the data once, then check each job's parameters against its notebook's declared
+    parameters and against the data; raise the first error, naming where it was set."""
+    import papermill
+
+    from helpers.analysis.scope import resolve
+    from helpers.dataset.load import require_valid_once
+
+    require_valid_once(data_dir)
+    for job in jobs:
+        declared = set(papermill.inspect_notebook(str(job.source)))
+        for where, names in job.origin.items():
+            undeclared = sorted(set(names) - declared)
+            if undeclared:
+                raise ParameterError(
+                    f"{parameters_file}: {where}: {job.source.name} has no parameter(s) "
+                    f"{undeclared}; it takes {sorted(declared - set(parameters.SET_BY_RUNNER))}"
+                )
+        own = set(job.origin.get(f"notebooks.{job.name}", ()))
+        defaults = set(job.origin.get("defaults", ()))
         try:
-            scope_params = {k: params[k] for k in SCOPE_PARAMETERS if k in params}
+            scope_params = {k: job.parameters[k] for k in SCOPE_PARAMETERS if k in job.parameters}
             resolve(data_dir, **scope_params, validate=False)  # validated once above
         except ParameterError as exc:
             names = str(exc).split(":", 1)[0].split("/")  # resolve's messages start with them
             keys = [
-                f"notebooks.{source.stem}.{n}" if n in own else f"defaults.{n}"
+                f"notebooks.{job.name}.{n}" if n in own else f"defaults.{n}"
                 for n in names
                 if n in own or n in defaults
             ]
             where = f" (set in {', '.join(keys)})" if keys else ""
-            raise ParameterError(f"{parameters_file}: {source.stem}: {exc}{where}") from None
-        jobs.append(Job(source, executed_dir / source.name, params))
-    return jobs
+            raise ParameterError(f"{parameters_file}: {job.name}: {exc}{where}") from None
 
 
 def _chosen(sources: list[Path], only: Sequence[str] | None) -> list[Path]:
@@ -137,6 +169,8 @@ def _chosen(sources: list[Path], only: Sequence[str] | None) -> list[Path]:
 
 def normalise(path: Path, job: Job) -> str:
     """The executed notebook without what changes from run to run (timings, paths, random ids)."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)
     # the interpreter's patch version differs between machines (3.11.2, 3.11.7): keep 3.11
@@ -201,11 +235,15 @@ def run_job(job: Job, progress: bool) -> None:
 
 @dataclass(frozen=True)
 class Report:
-    """What one report wrote: executed notebooks, the figure folder and the site's index page."""
+    """What one report wrote: executed notebooks, the figure folder and the site's index page;
+    which notebooks ran and which were skipped, each with the reason (``skipped`` holds the
+    site too, under "site", when it was left as it was)."""
 
     executed: list[Path]
     figures: Path
     site: Path | None
+    ran: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def publication_dirs(out_dir: Path, executed_dir: Path | None = None) -> tuple[Path, Path]:
@@ -227,10 +265,17 @@ def run_report(
     site: bool = True,
     parameters_file: Path | str = PARAMETERS_FILE,
     only: Sequence[str] | None = None,
+    force: bool = False,
+    notebooks_dir: Path = PROJECT_NOTEBOOKS,
 ) -> Report:
     """Run every notebook (``only``: the named ones, and then no site is built), with the
     parameters of ``parameters_file``; store the executed copies and (unless ``site`` is false)
     build the site, where ``publication_dirs`` says.
+
+    A notebook whose key (``helpers.publish.cache``) is that of its last run into this folder,
+    and whose outputs are all still the report's own and unchanged, is skipped, and so is the
+    site when none of its inputs changed; ``force`` runs everything again. The data are
+    validated and the parameters checked whenever a notebook runs.
 
     The output folder must be one of its own (``check_out_dir``); one report at a time writes
     to it (``OUT/.report.lock``); the report overwrites and removes only the files it wrote
@@ -245,46 +290,92 @@ def run_report(
         check_out_dir(executed, data_dir, option="--notebooks-out")
     site = site and not only  # a site of some notebooks would drop the others' pages
     with report_lock(out_dir):
-        work = plan(data_dir, out_dir, executed, parameters_file=Path(parameters_file), only=only)
+        parameters_file = Path(parameters_file)
+        work = draft(data_dir, out_dir, executed, notebooks_dir, parameters_file, only)
         old = load_manifest(out_dir)
+        cache = RunCache.load(out_dir)
+        data_sum = data_checksum(data_dir)
+        keys = {job.name: notebook_key(job.source, job.parameters, data_sum) for job in work}
+        reasons = {
+            job.name: "--force" if force else cache.why_run(job.name, keys[job.name], old)
+            for job in work
+        }
+        to_run = [job for job in work if reasons[job.name]]
+        skipped = {
+            job.name: "unchanged since the last report (same source, parameters, data and "
+            "package code; its outputs are as that report wrote them)"
+            for job in work
+            if not reasons[job.name]
+        }
+        if to_run:
+            check(to_run, data_dir, parameters_file)
         if not own_notebooks:  # the project's stored notebooks are the report's own
-            require_owned_files(old, out_dir, [job.target for job in work])
+            require_owned_files(old, out_dir, [job.target for job in to_run])
         may_replace = partial(require_owned_folder, old, out_dir)
+        site_files = {k: v for k, v in old.items() if k.startswith(_site_prefix(site_dir, out_dir))}
         if site and site_dir.exists():
             may_replace(site_dir)  # before any notebook runs
-        figure_dirs = [out_dir / job.name for job in work]
-        for folder in figure_dirs:
+        figure_dirs = [out_dir / job.name for job in to_run]
+        for folder in [out_dir / job.name for job in work]:
             remove_leftovers(folder)
         for job in work:
             remove_leftovers(job.target.parent, prefix=f".{job.target.stem}.")
         remove_leftovers(site_dir.parent, prefix=f".{site_dir.name}.")
         remove_leftovers(out_dir, prefix=f".{Path(MANIFEST_NAME).stem}.")
-        watched = [*figure_dirs, *(job.target for job in work)]
+        reused = {out_dir / f for name in skipped for f in cache.entries[name]["files"]}
+        watched = [*figure_dirs, *(job.target for job in to_run)]
         before = file_states(watched)
         try:
-            failures = _run_all(work, jobs)
+            failures = _run_all(to_run, jobs)
         except BaseException:  # interrupted: what was written so far is the report's, too
-            save_manifest(out_dir, written_since(before, watched), keep=old)
+            save_manifest(out_dir, written_since(before, watched) | reused, keep=old)
+            _forget(cache, [job.name for job in to_run])
             raise
         written = written_since(before, watched)
+        for job in to_run:
+            if job.name in failures:
+                cache.forget(job.name)
+            else:
+                mine = [out_dir / job.name, job.target]
+                files = [p for p in written if any(p == m or p.is_relative_to(m) for m in mine)]
+                cache.record(job.name, keys[job.name], [_relative(p, out_dir) for p in files])
+        written |= reused  # the skipped notebooks' outputs stay the report's own
         if failures:
+            cache.save()
             save_manifest(out_dir, written, keep=old)  # nothing removed, all still owned
             lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
             raise RuntimeError(
                 f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
             )
         index, kept = None, {}
-        if site:
+        owned_now = {_relative(p, out_dir): file_sha256(p) for p in written}
+        site_now = site_key(data_dir, data_sum, owned_now)
+        site_cached = (
+            site
+            and not force
+            and cache.entries.get(SITE, {}).get("key") == site_now
+            and bool(site_files)
+            and all(owned(old, out_dir, out_dir / k) for k in site_files)
+        )
+        if site_cached:
+            index, kept = site_dir / "index.html", site_files
+            skipped[SITE] = "none of its inputs changed since the last report"
+        elif site:
+            from helpers.publish.site import build_site
+
             notebooks = [job.target for job in work]
             index = build_site(
                 executed, out_dir, data_dir, site_dir, notebooks, may_replace, set(written)
             )
             written |= {p for p in site_dir.rglob("*") if p.is_file()}
+            cache.record(SITE, site_now, ["site"])
         else:  # the site of an earlier report stays, and stays owned
-            site_key = Path(os.path.relpath(site_dir, out_dir)).as_posix() + "/"
-            kept = {k: v for k, v in old.items() if k.startswith(site_key)}
+            kept = site_files
         if only:  # the files of the notebooks not run stay, and stay owned
-            ran = [Path(os.path.relpath(p, out_dir)).as_posix() for p in watched]
+            ran = [
+                _relative(p, out_dir)
+                for p in [*(out_dir / j.name for j in work), *(j.target for j in work)]
+            ]
             kept |= {
                 k: v
                 for k, v in old.items()
@@ -292,7 +383,30 @@ def run_report(
             }
         remove_stale({k: v for k, v in old.items() if k not in kept}, written, out_dir)
         save_manifest(out_dir, written, keep=kept)
-    return Report([job.target for job in work], out_dir, index)
+        cache.save()
+    return Report(
+        [job.target for job in work],
+        out_dir,
+        index,
+        {job.name: reasons[job.name] for job in to_run},
+        skipped,
+    )
+
+
+def _relative(path: Path, out_dir: Path) -> str:
+    return Path(os.path.relpath(path, out_dir)).as_posix()
+
+
+def _site_prefix(site_dir: Path, out_dir: Path) -> str:
+    return _relative(site_dir, out_dir) + "/"
+
+
+def _forget(cache: RunCache, names: list[str]) -> None:
+    """Forget the runs an interruption cut short (saved only if that changes the cache)."""
+    if any(name in cache.entries for name in names):
+        for name in names:
+            cache.forget(name)
+        cache.save()
 
 
 def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:

@@ -1,0 +1,184 @@
+"""The incremental report: a notebook runs again only when its source, its parameters, the data
+or the package code changed, or when an output it wrote is gone or edited; the site is rebuilt
+only when one of its inputs changed; ``force`` runs everything. Notebooks are stood in for by a
+fake ``run_job`` that writes a figure table and the executed copy, as a real run does."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers.files import write_text_atomic
+from helpers.paths import PROJECT_DATA, PROJECT_NOTEBOOKS
+from helpers.publish import cache, runner
+
+STEMS = sorted(p.stem for p in PROJECT_NOTEBOOKS.glob("[0-9]*.ipynb"))
+
+
+class Runs:
+    """Stands in for ``run_job`` and records which notebooks ran."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+
+    def __call__(self, job: runner.Job, progress: bool) -> None:
+        self.ran.append(job.name)
+        figure_dir = (job.source.parent / job.parameters["figure_dir"]).resolve()
+        write_text_atomic(figure_dir / "fig.csv", f"{job.name},{job.parameters['partners']}\n")
+        write_text_atomic(job.target, job.source.read_text(encoding="utf-8"))
+
+    def take(self) -> list[str]:
+        ran, self.ran = sorted(self.ran), []
+        return ran
+
+
+@pytest.fixture
+def runs(monkeypatch) -> Runs:
+    fake = Runs()
+    monkeypatch.setattr(runner, "run_job", fake)
+    return fake
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(PROJECT_DATA, tmp_path / "data"))
+
+
+def test_nothing_changed_runs_nothing_and_says_why(tmp_path, data, runs) -> None:
+    out = tmp_path / "out"
+    first = runner.run_report(data, out)
+    assert runs.take() == STEMS and set(first.ran) == set(STEMS)
+    assert all(why == "not run into this folder before" for why in first.ran.values())
+    manifest = (out / ".report-manifest.json").read_text(encoding="utf-8")
+    site = {p: p.stat().st_mtime_ns for p in (out / "site").rglob("*") if p.is_file()}
+    again = runner.run_report(data, out)
+    assert runs.take() == []
+    assert set(again.skipped) == {*STEMS, cache.SITE} and again.ran == {}
+    assert "unchanged since the last report" in again.skipped[STEMS[0]]
+    assert (out / ".report-manifest.json").read_text(encoding="utf-8") == manifest
+    assert {p: p.stat().st_mtime_ns for p in site} == site  # the site was left as it was
+    assert again.site == out / "site" / "index.html"
+
+
+def test_changed_data_runs_every_notebook_again(tmp_path, data, runs) -> None:
+    out = tmp_path / "out"
+    runner.run_report(data, out)
+    runs.take()
+    with open(data / "themes.csv", "a", encoding="utf-8") as handle:
+        handle.write("piracy,crime,Piracy,Robbery at sea (fictional test theme).,,crime,\n")
+    report = runner.run_report(data, out)
+    assert runs.take() == STEMS
+    assert "changed" in report.ran[STEMS[0]]
+    assert cache.SITE not in report.skipped  # the site publishes the data: rebuilt
+
+
+def test_changed_parameters_run_only_that_notebook(tmp_path, data, runs) -> None:
+    out = tmp_path / "out"
+    params = tmp_path / "report.yml"
+    text = runner.PARAMETERS_FILE.read_text(encoding="utf-8")
+    params.write_text(text, encoding="utf-8")
+    runner.run_report(data, out, parameters_file=params, site=False)
+    runs.take()
+    spec = runner.load_parameters(params)[1]
+    spec[STEMS[1]] = {**spec[STEMS[1]], "partners": ["VNM"]}
+    params.write_text(
+        json.dumps({"defaults": runner.load_parameters(params)[0], "notebooks": spec})
+    )
+    report = runner.run_report(data, out, parameters_file=params, site=False)
+    assert runs.take() == [STEMS[1]]
+    assert set(report.skipped) == set(STEMS) - {STEMS[1]}
+    assert (out / STEMS[1] / "fig.csv").read_text().endswith("['VNM']\n")
+
+
+def test_edited_notebook_runs_only_that_notebook(tmp_path, data, runs) -> None:
+    notebooks = Path(shutil.copytree(PROJECT_NOTEBOOKS, tmp_path / "notebooks"))
+    out = tmp_path / "out"
+    runner.run_report(data, out, notebooks_dir=notebooks)
+    runs.take()
+    path = notebooks / f"{STEMS[2]}.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"][0]["source"] = "# Another title\n"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    report = runner.run_report(data, out, notebooks_dir=notebooks)
+    assert runs.take() == [STEMS[2]]
+    assert "source" in report.ran[STEMS[2]] and cache.SITE not in report.skipped
+
+
+def test_outputs_do_not_change_a_notebooks_key(tmp_path) -> None:
+    """The project's stored notebooks are their own executed copies: a run that rewrites their
+    outputs keeps their key, an edit of a cell's text changes it."""
+    source = PROJECT_NOTEBOOKS / f"{STEMS[0]}.ipynb"
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    stripped = tmp_path / source.name
+    stripped.write_text(json.dumps(nb), encoding="utf-8")
+    key = cache.notebook_key(source, {"a": 1}, "data")
+    assert cache.notebook_key(stripped, {"a": 1}, "data") == key
+    assert cache.notebook_key(source, {"a": 2}, "data") != key
+    assert cache.notebook_key(source, {"a": 1}, "other data") != key
+    nb["cells"][-1]["source"] = "print('something else')"
+    stripped.write_text(json.dumps(nb), encoding="utf-8")
+    assert cache.notebook_key(stripped, {"a": 1}, "data") != key
+
+
+@pytest.mark.parametrize("damage", ["delete", "edit"])
+def test_a_missing_or_edited_output_runs_its_notebook_again(tmp_path, data, runs, damage) -> None:
+    out = tmp_path / "out"
+    runner.run_report(data, out, site=False)
+    runs.take()
+    figure = out / STEMS[3] / "fig.csv"
+    if damage == "delete":
+        figure.unlink()
+    else:
+        figure.write_text("changed by hand\n")
+    report = runner.run_report(data, out, site=False)
+    assert runs.take() == [STEMS[3]]
+    assert "fig.csv is missing or changed" in report.ran[STEMS[3]]
+    assert figure.read_text() != "changed by hand\n"
+
+
+def test_edited_code_runs_everything(tmp_path, data, runs, monkeypatch) -> None:
+    out = tmp_path / "out"
+    runner.run_report(data, out, site=False)
+    runs.take()
+    monkeypatch.setattr(cache, "code_checksum", lambda: "another version of the package")
+    runner.run_report(data, out, site=False)
+    assert runs.take() == STEMS
+
+
+def test_code_checksum_covers_every_module() -> None:
+    root = Path(runner.__file__).resolve().parents[1]
+    modules = [p for p in root.rglob("*.py") if "__pycache__" not in p.parts]
+    assert len(modules) > 20  # the checksum reads them all: see cache.code_checksum
+    assert cache.code_checksum() == cache.code_checksum()
+
+
+def test_force_runs_everything(tmp_path, data, runs) -> None:
+    out = tmp_path / "out"
+    runner.run_report(data, out, site=False)
+    runs.take()
+    report = runner.run_report(data, out, force=True, site=False)
+    assert runs.take() == STEMS
+    assert set(report.ran.values()) == {"--force"} and report.skipped == {}
+
+
+def test_a_failed_notebook_runs_again_next_time(tmp_path, data, runs, monkeypatch) -> None:
+    out = tmp_path / "out"
+
+    def failing(job: runner.Job, progress: bool) -> None:
+        if job.name == STEMS[0]:
+            raise RuntimeError("boom")
+        runs(job, progress)
+
+    monkeypatch.setattr(runner, "run_job", failing)
+    with pytest.raises(RuntimeError, match="1 notebook"):
+        runner.run_report(data, out, site=False)
+    runs.take()
+    monkeypatch.setattr(runner, "run_job", runs)
+    runner.run_report(data, out, site=False)
+    assert runs.take() == [STEMS[0]]
