@@ -132,11 +132,25 @@ class FigureContext:
     def title_panels(self, fig: plt.Figure, axes, partners: list[str], **title) -> None:
         """Title each panel with its partner, wrapped to the panel's width in the figure's
         current layout (call after ``tight_layout``; the figure is laid out again for the
-        titles' height)."""
+        titles' height); names that do not fit are given under the figure."""
+        shortened = []
         for ax, partner in zip(axes, partners, strict=True):
             width = ax.get_position().width * fig.get_figwidth()
-            ax.set_title(self.title(partner, width), **title)
+            label = self.title(partner, width)
+            ax.set_title(label, **title)
+            if label == partner and self.names.get(partner, partner) != partner:
+                shortened.append(partner)
         fig.tight_layout()
+        if shortened:  # the names that did not fit above their panel, under the figure
+            key = "; ".join(f"{p}: {self.names[p]}" for p in shortened)
+            fig.text(
+                0.5,
+                0,
+                textwrap.fill(key, int(fig.get_figwidth() / 0.07)),
+                ha="center",
+                va="top",
+                fontsize=7,
+            )
 
 
 def figure_context(scope: Scope) -> FigureContext:

@@ -28,12 +28,10 @@ def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         squeeze=False,
     )
     vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
-    # label every year if the panel is wide enough, else every step-th (about 0.12 in a label)
-    fitting = max(2, int((PAGE_WIDTH - 2.5) / max(len(partners), 1) / 0.12))
-    step = max(1, -(-len(years) // fitting))
     row_of = {theme: i for i, theme in enumerate(theme_ids)}
     column_of = {year: i for i, year in enumerate(years)}
     mesh = None
+    empty_years: dict[plt.Axes, set[str]] = {}
     for ax, partner in zip(axes[0], partners, strict=True):
         grid = np.full((len(themes), len(years)), np.nan)
         rows = table[table.partner_id == partner]
@@ -43,12 +41,18 @@ def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         mesh = theme_grid(
             ax, grid, themes, vmax, label_rows=ax is axes[0][0], empty_columns=sorted(empty)
         )
-        shown = np.arange(0, len(years), step)
-        ax.set_xticks(shown + 0.5, [years[i] for i in shown], rotation=90)
-        grey_empty_years(ax, {years[i] for i in empty})
+        empty_years[ax] = {years[i] for i in empty}
     fig.supxlabel("Year of the occasion (grey: no theme with this partner that year)", fontsize=8)
     count_key(fig, mesh, axes[0].tolist(), vmax, "Occasions\nraising the theme")
     fig.tight_layout()
+    # label every year if the laid-out panel is wide enough, else every step-th (a label takes
+    # about 0.14 in), the first year always
+    width = axes[0][0].get_position().width * fig.get_figwidth()
+    step = max(1, -(-len(years) // max(1, int(width / 0.14))))
+    for ax in axes[0]:
+        shown = np.arange(0, len(years), step)
+        ax.set_xticks(shown + 0.5, [years[i] for i in shown], rotation=90)
+        grey_empty_years(ax, empty_years[ax])
     context.title_panels(fig, axes[0], partners)
     return fig
 
