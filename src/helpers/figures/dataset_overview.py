@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from helpers.analysis.corroboration import ITEMS
 from helpers.analysis.dataset_overview import Timeline
 from helpers.dataset.dates import DAY, NO_DATE, PRECISIONS, year_axis
-from helpers.figures.marks import bars, marker_handle, spans, year_ticks
+from helpers.figures.marks import marker_handle, partner_bars, spans, year_ticks
 from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
 
 
@@ -23,7 +23,6 @@ def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.F
     years = year_axis(table.year, context.years)
     partners = context.partners
     fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.4), sharey=True)
-    width = 0.8 / max(len(partners), 1)
     x = np.arange(len(years))
     panels = [
         ("occasions", "Meetings and visits", "Occasions"),
@@ -31,17 +30,11 @@ def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.F
     ]
     for ax, (column, title, ylabel) in zip(axes, panels, strict=True):
         present = set(table.year[table[column] > 0].astype(str))
-        for i, partner in enumerate(partners):
+        heights = {}
+        for partner in partners:
             rows = table[table.partner_id == partner].set_index("year")[column]
-            heights = [int(rows.get(y, 0)) for y in years]
-            bars(
-                ax,
-                x + (i - (len(partners) - 1) / 2) * width,
-                heights,
-                width,
-                facecolors=context.colors[partner],
-                label=context.label(partner),
-            )
+            heights[partner] = [int(rows.get(y, 0)) for y in years]
+        partner_bars(ax, x, heights, context)
         year_ticks(ax, x, years, empty=set(years) - present)
         ax.set_xlim(-0.6, len(years) - 0.4)
         ax.set_title(title)
@@ -312,21 +305,14 @@ def corroboration(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     most = int(table.sources.max()) if len(table) else 1
     counts = list(range(1, max(most, 1) + 1))
     fig, axes = plt.subplots(1, len(ITEMS), figsize=(PAGE_WIDTH, 2.3))
-    width = 0.8 / max(len(partners), 1)
     x = np.arange(len(counts))
     for ax, item in zip(axes, ITEMS, strict=True):
         rows = table[table["item"] == item]
-        for i, partner in enumerate(partners):
+        heights = {}
+        for partner in partners:
             found = rows[rows.partner_id == partner].set_index("sources")["items"]
-            heights = [int(found.get(n, 0)) for n in counts]
-            bars(
-                ax,
-                x + (i - (len(partners) - 1) / 2) * width,
-                heights,
-                width,
-                facecolors=context.colors[partner],
-                label=context.label(partner),
-            )
+            heights[partner] = [int(found.get(n, 0)) for n in counts]
+        partner_bars(ax, x, heights, context)
         ax.set_xticks(x, [str(n) for n in counts])
         ax.set_xlim(-0.6, len(counts) - 0.4)
         ax.set_title(item.capitalize())

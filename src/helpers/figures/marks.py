@@ -14,7 +14,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from helpers.figures.style import PAGE_WIDTH, SEQUENTIAL
+from helpers.figures.style import PAGE_WIDTH, SEQUENTIAL, FigureContext
 
 EMPTY = "#9a9a9a"  # colour of the label of a year without data
 
@@ -57,6 +57,26 @@ def bars(ax: plt.Axes, x: np.ndarray, heights: list[int], width: float, **style)
     bars.sticky_edges.y.append(0)  # like ax.bar: the axis starts at 0, with no margin below
     ax.add_collection(bars)
     ax.autoscale_view()
+
+
+def partner_bars(
+    ax: plt.Axes,
+    x: np.ndarray,
+    heights: dict[str, list[int]],
+    context: FigureContext,
+) -> None:
+    """One bar per partner at each ``x``, side by side in the partners' order and colours
+    (``heights``: partner -> a height per position), labelled for the legend."""
+    width = 0.8 / max(len(heights), 1)
+    for i, (partner, values) in enumerate(heights.items()):
+        bars(
+            ax,
+            x + (i - (len(heights) - 1) / 2) * width,
+            values,
+            width,
+            facecolors=context.colors[partner],
+            label=context.label(partner),
+        )
 
 
 def spans(ax: plt.Axes, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, **style) -> None:
