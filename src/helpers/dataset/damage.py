@@ -1,11 +1,11 @@
-"""Damage that spreadsheets and editors do to a CSV file, found before Frictionless reads it:
+"""Damage that spreadsheets and editors do to a CSV file, found before its cells are checked:
 fields separated by something other than a comma, text that is not UTF-8, a quote never
-closed, control characters in cells. Frictionless reports the first two as dozens of unrelated
-problems or with a byte offset for a line, and accepts the others.
+closed, control characters in cells. A table reader would report the first two as dozens of
+unrelated problems or with a byte offset for a line, and accept the others.
 
 The whole file is read once; rows are only walked when a fast whole-file test has found
-something. Rows in the problems are record numbers (the header is record 1), as in the
-Frictionless reports, and become lines of the file with everything else.
+something. Rows in the problems are record numbers (the header is record 1); the validator
+turns them into lines of the file.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
 from helpers.dataset.lines import line_of_record
 from helpers.dataset.problem import Problem
 from helpers.dataset.schema import Table
@@ -22,31 +25,49 @@ from helpers.dataset.schema import Table
 SEPARATORS = (";", "\t", "|")
 # C0 control characters, except tab, line feed and carriage return
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-CONTROL_BYTES = re.compile(CONTROL.pattern.encode())  # in UTF-8 these bytes are these characters
+# every byte but those: in UTF-8 the control bytes are only ever these characters
+NOT_CONTROL = bytes(b for b in range(256) if not CONTROL.match(chr(b)))
 NOT_UTF8 = "the file must be saved as UTF-8"
 EXCERPT = 30  # characters of a long cell shown either side of the damage
 
 
-def damage_problems(path: Path, table: Table) -> list[Problem]:
-    """Problems of the file's bytes and text; a separator, encoding or open-quote problem is
-    the only one reported (nothing else in the file can be read reliably)."""
+def damage_problems(path: Path, table: Table, data: bytes | None = None) -> list[Problem]:
+    """Problems of the file's bytes (``data``, read from ``path`` unless given) and text; a
+    separator, encoding or open-quote problem is the only one reported (nothing else in the
+    file can be read reliably)."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return [Problem(path.name, None, None, None, "source-error", f"cannot be read: {exc}")]
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [Problem(path.name, None, None, None, "source-error", f"cannot be read: {exc}")]
-    try:
-        text = data.decode("utf-8")
+        _check_utf8(data)
     except UnicodeDecodeError as exc:
         return [_encoding_problem(path, data, exc)]
-    separator = _separator(text, set(table.field_names))
+    end = data.find(b"\n")
+    separator = _separator(data[: end if end >= 0 else len(data)].decode(), set(table.field_names))
     if separator:
         message = f"fields are separated by {separator!r} — save as comma-separated"
         return [Problem(path.name, 1, None, None, "delimiter", message)]
     if data.count(b'"') % 2:
-        problems = _open_quote_problems(path, text)
+        problems = _open_quote_problems(path, data.decode("utf-8"))
         if problems:
             return problems
-    return _control_problems(path, text) if CONTROL_BYTES.search(data) else []
+    return _control_problems(path, data.decode("utf-8")) if _has_control(data) else []
+
+
+def _check_utf8(data: bytes) -> None:
+    """Raise UnicodeDecodeError unless ``data`` is UTF-8 (checked without making a str)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        data.decode("utf-8")  # raises, naming the first byte that is not UTF-8
+
+
+def _has_control(data: bytes) -> bool:
+    """Whether a control character (other than tab, newline, carriage return) is in ``data``."""
+    return bool(data.translate(None, NOT_CONTROL))
 
 
 def _records(text: str) -> list[list[str]]:

@@ -151,3 +151,29 @@ def take(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArra
 def codes_at(found: np.ndarray, rows: np.ndarray) -> pd.arrays.IntegerArray:
     """``found[rows]``, missing where a row is -1 (nothing found): never the last element."""
     return pd.arrays.IntegerArray(np.append(found, 0)[rows], rows < 0)
+
+
+def shared_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes of two columns' values in one numbering (-1: missing), and how many codes: equal
+    values get equal codes. Categoricals are numbered by their categories, not row by row."""
+    categorical = pd.CategoricalDtype
+    if isinstance(a.dtype, categorical) and isinstance(b.dtype, categorical):
+        ca = a.cat.codes.to_numpy().astype(np.int64)
+        cb = b.cat.codes.to_numpy().astype(np.int64)
+        if _shared(a, b):
+            return ca, cb, len(a.cat.categories)
+        cats = pd.Index(a.cat.categories.astype(object)).append(
+            pd.Index(b.cat.categories.astype(object))
+        )
+        joint, uniques = pd.factorize(cats)
+        left, right = joint[: len(a.cat.categories)], joint[len(a.cat.categories) :]
+        return np.append(left, -1)[ca], np.append(right, -1)[cb], len(uniques)
+    values = pd.concat([a.astype(object), b.astype(object)], ignore_index=True)
+    found, uniques = pd.factorize(values)
+    found = found.astype(np.int64)
+    return found[: len(a)], found[len(a) :], len(uniques)
+
+
+def pair_codes(first: np.ndarray, second: np.ndarray, n_second: int) -> np.ndarray:
+    """One int64 code per row for a pair of codes (-1, missing, is a value of its own)."""
+    return (first.astype(np.int64) + 1) * (n_second + 1) + (second.astype(np.int64) + 1)

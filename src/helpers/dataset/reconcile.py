@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset.dates import PRECISIONS, date_intervals
+from helpers.dataset.keys import codes, positions
 
 # the columns of an event that its reports state, and the report's column of each
 STATED = {
@@ -27,8 +28,7 @@ DATE = ("start_date", "end_date", "date_precision", "date_inferred")  # the same
 
 def _event_rows(reports: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     """Row of ``events`` that each report points at (-1: none)."""
-    index = pd.Index(events.event_id.astype("string").array)
-    return index.get_indexer(reports.event_id.astype("string").array)
+    return positions(reports.event_id, events.event_id)
 
 
 def pick_dates(
@@ -89,7 +89,8 @@ def date_disagrees(reports: pd.DataFrame, events: pd.DataFrame, chosen: np.ndarr
 def value_disagrees(reports: pd.DataFrame, events: pd.DataFrame, column: str) -> np.ndarray:
     """Per event: whether its reports state more than one value of ``column``."""
     event = _event_rows(reports, events)
-    frame = pd.DataFrame({"event": event, "value": reports[column].astype("string").array})
-    frame = frame[(frame.event >= 0) & frame.value.notna()].drop_duplicates()
-    counts = np.bincount(frame.event.to_numpy(dtype=np.int64), minlength=len(events))
+    value, n = codes(reports[column])
+    keep = (event >= 0) & (value >= 0)
+    pairs = np.unique(event[keep].astype(np.int64) * (n + 1) + value[keep])
+    counts = np.bincount(pairs // (n + 1), minlength=len(events))
     return counts > 1

@@ -1,22 +1,21 @@
 """Codebook rules that the Frictionless table schema cannot express.
 
-The rules of one row are Frictionless ``Check``s, so that their problems come out of the same
-validation report, with row, column and value, as the library's own (types, keys,
-vocabularies). Which columns form a date is declared once, in
-``helpers.dataset.dates.DATE_GROUPS``. The rules of the report model, which compare rows across
-tables (an event and its reports, an instrument and its steps), run over whole typed columns
-(``model_problems``) and name file, line, column and value in the same way.
+The rules of one row (dates, sides, voices) run over whole columns of a table as the schema
+reads it (``helpers.dataset.tabular.Column``: the typed value of each cell, worked out once per
+distinct value), and name file, line, column and value as the schema's own checks do. Which
+columns form a date is declared once, in ``helpers.dataset.dates.DATE_GROUPS``. The rules of
+the report model, which compare rows across tables (an event and its reports, an instrument and
+its steps), run over whole typed columns (``model_problems``) in the same way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from frictionless import Check, Row, errors
 
 from helpers.dataset.dates import (
     DATE_GROUPS,
@@ -25,7 +24,7 @@ from helpers.dataset.dates import (
     date_intervals,
     parse_partial_date,
 )
-from helpers.dataset.lines import record_starts
+from helpers.dataset.keys import codes, pair_codes, positions, shared_codes
 from helpers.dataset.problem import Problem
 from helpers.dataset.reconcile import (
     DATE,
@@ -35,17 +34,10 @@ from helpers.dataset.reconcile import (
     value_disagrees,
 )
 from helpers.dataset.schema import Schema
+from helpers.dataset.tabular import Column
 from helpers.dataset.vocabulary import OBSERVER, OBSERVER_RAISER, STEP_ORDER, VIRTUAL
 
-
-class RuleError(errors.CellError):
-    """A row breaks a rule of the codebook."""
-
-    type = "codebook-rule"
-    title = "Codebook rule"
-    description = "A value breaks a decision rule of data/CODEBOOK.md."
-    template = "{note}"
-
+RULE = "codebook-rule"
 
 SIDE_PAIRS: dict[str, tuple[str, str, str]] = {
     # table: (visiting column, hosting column, mode column)
@@ -90,145 +82,170 @@ def describe_date_rules(group: DateGroup) -> list[str]:
     return rules
 
 
-class DateRules(Check):
-    """Precision, inference and ordering rules for the dates of one table."""
+class _Rows:
+    """Problems of the row rules of one table, each at its line, naming the typed value of the
+    cell as the file spells it (booleans as true/false)."""
 
-    type = "date-rules"
-    Errors = [RuleError]
+    def __init__(self, file: str, columns: dict[str, Column], lines: np.ndarray):
+        self.file, self.columns, self.lines = file, columns, lines
+        self.problems: list[Problem] = []
 
-    def __init__(self, group: DateGroup):
-        super().__init__()
-        self.group = group
-
-    def validate_row(self, row: Row) -> Iterable[errors.Error]:
-        g = self.group
-        start, end, precision = row[g.start], row[g.end] if g.end else None, row[g.precision]
-        parsed = {}
-        for column, value in ((g.start, start), (g.end, end)):
-            if value is None or not isinstance(value, str):
-                continue
-            try:
-                parsed[column] = parse_partial_date(value)
-            except ValueError:
-                yield error(row, column, f"{value!r} is not a real calendar date")
-        if start is not None and precision is None:
-            yield error(row, g.precision, f"{g.start} is given but {g.precision} is empty")
-        if start is None and precision is not None:
-            yield error(row, g.precision, f"{g.precision} is {precision!r} but {g.start} is empty")
-        for column, value in ((g.start, start), (g.end, end)):
-            expected = PRECISION_LENGTH.get(precision)
-            if isinstance(value, str) and expected and len(value) != expected:
-                yield error(
-                    row,
-                    column,
-                    f"{value!r} does not have {precision} precision "
-                    f"({g.precision} is {precision!r})",
-                )
-        if end is not None and start is None:
-            yield error(row, g.end, f"{g.end} is given but {g.start} is empty")
-        if g.start in parsed and g.end and g.end in parsed and parsed[g.end] < parsed[g.start]:
-            yield error(row, g.end, f"{g.end} {end!r} is before {g.start} {start!r}")
-        if row[g.inferred] is True and not row[g.reason]:
-            yield error(row, g.reason, f"{g.inferred} is true but no reason is given")
-        if g.as_stated is None:
-            return
-        stated = row[g.as_stated]
-        if precision == "day" and row[g.inferred] is False and weekday_only(stated):
-            yield error(
-                row,
-                g.inferred,
-                f"{g.as_stated} {stated!r} names only a weekday: the exact day was inferred, "
-                f"so {g.inferred} must be true (with a reason)",
-            )
-        if start is None and row[g.as_stated] and not row[g.reason]:
-            yield error(
-                row,
-                g.reason,
-                f"{g.as_stated} is {row[g.as_stated]!r} but {g.start} "
-                "is empty and no reason says why",
+    def add(self, bad: np.ndarray, column: str, message: Callable[[int], str] | str) -> None:
+        for row in np.flatnonzero(bad):
+            value = self.columns[column].value(int(row))
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            text = message(int(row)) if callable(message) else message
+            shown = None if value is None or str(value) == "" else str(value)
+            self.problems.append(
+                Problem(self.file, int(self.lines[row]), column, shown, RULE, text)
             )
 
-
-class SideRules(Check):
-    """Visiting and hosting sides differ, and a virtual meeting has neither."""
-
-    type = "side-rules"
-    Errors = [RuleError]
-
-    def __init__(self, visiting: str, hosting: str, mode: str):
-        super().__init__()
-        self.visiting, self.hosting, self.mode = visiting, hosting, mode
-
-    def validate_row(self, row: Row) -> Iterable[errors.Error]:
-        visiting, hosting = row[self.visiting], row[self.hosting]
-        if visiting is not None and visiting == hosting:
-            yield error(
-                row, self.hosting, f"{self.visiting} and {self.hosting} are both {visiting!r}"
-            )
-        if row[self.mode] == VIRTUAL.value:
-            for column in (self.visiting, self.hosting):
-                if row[column] is not None:
-                    yield error(row, column, "a virtual meeting has no visiting or hosting side")
+    def value(self, column: str | None, row: int) -> Any:
+        return None if column is None else self.columns[column].value(row)
 
 
-class VoiceRules(Check):
-    """Observer commentary is raised by 'observer', and only commentary is."""
-
-    type = "voice-rules"
-    Errors = [RuleError]
-
-    def validate_row(self, row: Row) -> Iterable[errors.Error]:
-        observer = row[OBSERVER.column] == OBSERVER.value
-        if observer != (row[OBSERVER_RAISER.column] == OBSERVER_RAISER.value):
-            yield error(
-                row,
-                OBSERVER_RAISER.column,
-                f"voice is {row['voice']!r} but raised_by is "
-                f"{row['raised_by']!r}; {OBSERVER} goes with {OBSERVER_RAISER} only",
-            )
+NOT_REAL = -1  # day number of a date that is not a real calendar date (real ones are >= 1)
 
 
-def error(row: Row, column: str, note: str) -> RuleError:
-    value = row[column]
-    if isinstance(value, bool):  # as the file spells it
-        value = "true" if value else "false"
-    return RuleError(
-        note=note,
-        cells=[str(c) if c is not None else "" for c in row.cells],
-        row_number=row.row_number,
-        cell="" if value is None else str(value),
-        field_name=column,
-        field_number=row.field_names.index(column) + 1,
+def _real_date(value: str) -> int:
+    """Day number of the earliest day of a partial date; NOT_REAL if it is not a real date."""
+    try:
+        return parse_partial_date(value).toordinal()
+    except (ValueError, TypeError):
+        return NOT_REAL
+
+
+def _date_rules(rows: _Rows, g: DateGroup) -> None:
+    c = rows.columns
+    start, precision = c[g.start], c[g.precision]
+    inferred, reason = c[g.inferred], c[g.reason]
+    given = {g.start: start.present}
+    days = {g.start: start.map(_real_date, 0, np.int64)}  # 0: no date
+    if g.end:
+        given[g.end] = c[g.end].present
+        days[g.end] = c[g.end].map(_real_date, 0, np.int64)
+    for column, day in days.items():
+        bad = given[column] & (day == NOT_REAL)
+        rows.add(bad, column, lambda r, col=column: f"{rows.value(col, r)!r} is not a real "
+                 "calendar date")  # fmt: skip
+    has_precision = precision.present
+    rows.add(start.present & ~has_precision, g.precision,
+             f"{g.start} is given but {g.precision} is empty")  # fmt: skip
+    rows.add(
+        ~start.present & has_precision,
+        g.precision,
+        lambda r: f"{g.precision} is {rows.value(g.precision, r)!r} but {g.start} is empty",
+    )
+    expected = precision.map(lambda v: PRECISION_LENGTH.get(v, 0), 0, np.int64)
+    for column in days:
+        length = c[column].map(len, 0, np.int64)
+        bad = given[column] & (expected > 0) & (length != expected)
+        rows.add(
+            bad,
+            column,
+            lambda r, col=column: (
+                f"{rows.value(col, r)!r} does not have {rows.value(g.precision, r)} precision "
+                f"({g.precision} is {rows.value(g.precision, r)!r})"
+            ),
+        )
+    if g.end:
+        rows.add(given[g.end] & ~start.present, g.end, f"{g.end} is given but {g.start} is empty")
+        before = (days[g.start] > 0) & (days[g.end] > 0) & (days[g.end] < days[g.start])
+        rows.add(before, g.end, lambda r: f"{g.end} {rows.value(g.end, r)!r} is before "
+                 f"{g.start} {rows.value(g.start, r)!r}")  # fmt: skip
+    is_true = inferred.map(lambda v: v is True, False, bool)
+    is_false = inferred.map(lambda v: v is False, False, bool)
+    has_reason = reason.map(bool, False, bool)
+    rows.add(is_true & ~has_reason, g.reason, f"{g.inferred} is true but no reason is given")
+    if g.as_stated is None:
+        return
+    stated = c[g.as_stated]
+    day = precision.map(lambda v: v == "day", False, bool)
+    weekday = stated.map(weekday_only, False, bool)
+    rows.add(
+        day & is_false & weekday,
+        g.inferred,
+        lambda r: (
+            f"{g.as_stated} {rows.value(g.as_stated, r)!r} names only a weekday: the exact day "
+            f"was inferred, so {g.inferred} must be true (with a reason)"
+        ),
+    )
+    rows.add(
+        ~start.present & stated.map(bool, False, bool) & ~has_reason,
+        g.reason,
+        lambda r: (
+            f"{g.as_stated} is {rows.value(g.as_stated, r)!r} but {g.start} "
+            "is empty and no reason says why"
+        ),
     )
 
 
-def checks_for(table: str) -> list[Check]:
-    """The codebook checks that apply to one table."""
-    checks: list[Check] = []
-    if table in DATE_GROUPS:
-        checks.append(DateRules(DATE_GROUPS[table]))
+def _joint(a: Column, b: Column) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of two columns' typed values in one numbering (-1: no value)."""
+    found, _ = pd.factorize(pd.Series(a.values + b.values, dtype=object))
+    left, right = found[: len(a.values)], found[len(a.values) :]
+    return a.per_row(left, -1), b.per_row(right, -1)
+
+
+def _side_rules(rows: _Rows, visiting: str, hosting: str, mode: str) -> None:
+    c = rows.columns
+    v, h = _joint(c[visiting], c[hosting])
+    rows.add(
+        (v >= 0) & (v == h),
+        hosting,
+        lambda r: f"{visiting} and {hosting} are both {rows.value(visiting, r)!r}",
+    )
+    virtual = c[mode].map(lambda x: x == VIRTUAL.value, False, bool)
+    for column in (visiting, hosting):
+        rows.add(
+            virtual & c[column].present, column, "a virtual meeting has no visiting or hosting side"
+        )
+
+
+def _voice_rules(rows: _Rows) -> None:
+    c = rows.columns
+    observer = c[OBSERVER.column].map(lambda x: x == OBSERVER.value, False, bool)
+    raiser = c[OBSERVER_RAISER.column].map(lambda x: x == OBSERVER_RAISER.value, False, bool)
+    rows.add(
+        observer != raiser,
+        OBSERVER_RAISER.column,
+        lambda r: (
+            f"voice is {rows.value('voice', r)!r} but raised_by is "
+            f"{rows.value('raised_by', r)!r}; {OBSERVER} goes with {OBSERVER_RAISER} only"
+        ),
+    )
+
+
+def row_problems(
+    table: str, file: str, columns: dict[str, Column], lines: np.ndarray
+) -> list[Problem]:
+    """The codebook rules of single rows of one table (a rule whose columns the file lacks
+    is left out: the header problems say so)."""
+    rows = _Rows(file, columns, lines)
+    group = DATE_GROUPS.get(table)
+    needed: list[tuple[Callable[[], None], tuple[str | None, ...]]] = []
+    if group is not None:
+        names = (group.start, group.end, group.precision, group.inferred, group.reason,
+                 group.as_stated)  # fmt: skip
+        needed.append((lambda: _date_rules(rows, group), names))
     if table in SIDE_PAIRS:
-        checks.append(SideRules(*SIDE_PAIRS[table]))
+        needed.append((lambda: _side_rules(rows, *SIDE_PAIRS[table]), SIDE_PAIRS[table]))
     if table in THEME_LINKS:
-        checks.append(VoiceRules())
-    return checks
+        needed.append((lambda: _voice_rules(rows), ("voice", "raised_by")))
+    for run, names in needed:
+        if all(n is None or n in columns for n in names):
+            run()
+    return rows.problems
 
 
 def step_rank(steps: pd.Series) -> np.ndarray:
     """Place of each step in the order of ``STEP_ORDER``; any other step comes after them."""
     order = {term.value: i for i, term in enumerate(STEP_ORDER)}
+    if isinstance(steps.dtype, pd.CategoricalDtype):  # by code: no text per row
+        ranks = [order.get(c, len(order)) for c in steps.cat.categories]
+        return np.append(np.array(ranks, dtype=np.int64), len(order))[steps.cat.codes.to_numpy()]
     return steps.astype("string").map(order).fillna(len(order)).to_numpy(dtype=np.int64)
-
-
-def _strings(column: pd.Series) -> np.ndarray:
-    """Values as the file spells them (booleans as true/false), None where empty."""
-    if pd.api.types.is_bool_dtype(column.dtype):
-        column = column.map({True: "true", False: "false"})
-    return column.astype("string").to_numpy(dtype=object, na_value=None)
-
-
-def _pairs(frame: pd.DataFrame, columns: list[str]) -> pd.MultiIndex:
-    return pd.MultiIndex.from_arrays([frame[c].astype("string").array for c in columns])
 
 
 def _text(value) -> str | None:
@@ -242,36 +259,47 @@ def _text(value) -> str | None:
 class _Found:
     """Problems of the model rules, each at the file line of its row (header = line 1)."""
 
-    def __init__(self, schema: Schema, data_dir: Path):
-        self.schema, self.data_dir = schema, data_dir
+    def __init__(self, schema: Schema, lines: dict[str, np.ndarray]):
+        self.schema, self.lines = schema, lines
         self.problems: list[Problem] = []
 
     def add(self, table: str, bad: np.ndarray, column: str, values: pd.Series, message) -> None:
         """One problem per row flagged in ``bad``; ``message`` is text or a function of the row."""
         path = self.schema.table(table).path
-        starts = record_starts(self.data_dir / path)
+        lines = self.lines[table]
         for row in np.flatnonzero(bad):
-            line = starts[row + 1] if row + 1 < len(starts) else int(row) + 2
             text = message(int(row)) if callable(message) else message
             value = _text(values.iloc[row])
-            self.problems.append(Problem(path, line, column, value, "codebook-rule", text))
+            self.problems.append(Problem(path, int(lines[row]), column, value, RULE, text))
 
 
-def model_problems(t: dict[str, pd.DataFrame], schema: Schema, data_dir: Path) -> list[Problem]:
+def _pairs_in(frame: pd.DataFrame, other: pd.DataFrame, columns: tuple[str, str]) -> np.ndarray:
+    """Per row of ``frame``: whether ``other`` has a row with the same two values."""
+    first, first_other, n_first = shared_codes(frame[columns[0]], other[columns[0]])
+    second, second_other, n = shared_codes(frame[columns[1]], other[columns[1]])
+    del n_first
+    mine = pair_codes(first, second, n)
+    theirs = pair_codes(first_other, second_other, n)
+    return pd.Series(mine).isin(theirs).to_numpy()
+
+
+def model_problems(
+    t: dict[str, pd.DataFrame], schema: Schema, lines: dict[str, np.ndarray]
+) -> list[Problem]:
     """The rules of the report model (codebook, sections 3 and 4): every event has a report;
     evidence cites a source that reports its event or instrument; the event's values are
     reconciled from what its reports state, by the codebook's rule, with a note where they
     differ; an instrument has steps, in order."""
-    found = _Found(schema, data_dir)
+    found = _Found(schema, lines)
     events, reports = t["events"], t["reports"]
     steps, instruments = t["instrument_steps"], t["instruments"]
+    themes = t["instrument_themes"]
 
-    reported = events.event_id.isin(reports.event_id.array).to_numpy()
+    at = positions(reports.event_id, events.event_id)
+    reported = np.bincount(at[at >= 0], minlength=len(events)) > 0
     found.add("events", ~reported, "event_id", events.event_id, "no report cites this event")
     with_event = steps.event_id.notna().to_numpy()
-    step_report = _pairs(steps, ["event_id", "source_id"]).isin(
-        _pairs(reports, ["event_id", "source_id"])
-    )
+    step_report = _pairs_in(steps, reports, ("event_id", "source_id"))
     found.add(
         "instrument_steps",
         with_event & ~step_report,
@@ -279,20 +307,19 @@ def model_problems(t: dict[str, pd.DataFrame], schema: Schema, data_dir: Path) -
         steps.event_id,
         lambda i: f"source {steps.source_id.iloc[i]} has no report of this event (reports.csv)",
     )
-    theme_step = _pairs(t["instrument_themes"], ["instrument_id", "source_id"]).isin(
-        _pairs(steps, ["instrument_id", "source_id"])
-    )
+    theme_step = _pairs_in(themes, steps, ("instrument_id", "source_id"))
     found.add(
         "instrument_themes",
         ~theme_step,
         "source_id",
-        t["instrument_themes"].source_id,
+        themes.source_id,
         lambda i: (
             "this source reports no step of instrument "
-            f"{t['instrument_themes'].instrument_id.iloc[i]} (instrument_steps.csv)"
+            f"{themes.instrument_id.iloc[i]} (instrument_steps.csv)"
         ),
     )
-    has_steps = instruments.instrument_id.isin(steps.instrument_id.array).to_numpy()
+    stepped = positions(steps.instrument_id, instruments.instrument_id)
+    has_steps = np.bincount(stepped[stepped >= 0], minlength=len(instruments)) > 0
     found.add(
         "instruments",
         ~has_steps,
@@ -301,7 +328,7 @@ def model_problems(t: dict[str, pd.DataFrame], schema: Schema, data_dir: Path) -
         "no step of this instrument is coded (instrument_steps.csv)",
     )
     _step_order(found, steps)
-    _reconciled(found, events, reports)
+    _reconciled(found, events, reports, at)
     return found.problems
 
 
@@ -309,16 +336,17 @@ def _step_order(found: _Found, steps: pd.DataFrame) -> None:
     """A step is not dated before a step that comes earlier in ``STEP_ORDER`` (a signature
     before its proposal): the later step's last possible day is before the earlier one's first."""
     lo, hi = date_intervals(steps.date, steps.date_precision)
+    lo = lo.to_numpy(dtype="datetime64[ns]")
+    hi = hi.to_numpy(dtype="datetime64[ns]")
     rank = step_rank(steps.step)
-    instrument = steps.instrument_id.astype("string").array
-    frame = pd.DataFrame({"instrument": instrument, "rank": rank, "lo": lo.array})
+    instrument, n = codes(steps.instrument_id)
+    dated = ~np.isnat(lo) & (instrument >= 0)
     for later in range(1, len(STEP_ORDER) + 1):
-        earlier = frame[(frame["rank"] < later) & frame.lo.notna()]
-        latest = earlier.groupby("instrument", observed=True).lo.max()
-        at = latest.index.get_indexer(instrument)
-        known = np.append(latest.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
-        start = known[at]  # -1 (no earlier dated step): the NaT at the end
-        bad = (rank == later) & (hi.to_numpy() < start)
+        earlier = dated & (rank < later)
+        latest = np.full(n + 1, np.iinfo(np.int64).min, dtype=np.int64)  # NaT: no earlier step
+        np.maximum.at(latest, instrument[earlier], lo[earlier].astype(np.int64))
+        start = latest[instrument].view("datetime64[ns]")  # -1 (no instrument): NaT at the end
+        bad = (rank == later) & ~np.isnat(start) & ~np.isnat(hi) & (hi < start)
         found.add(
             "instrument_steps",
             bad,
@@ -326,22 +354,22 @@ def _step_order(found: _Found, steps: pd.DataFrame) -> None:
             steps.date,
             lambda i, start=start: (
                 f"step {steps.step.iloc[i]} is dated before an earlier step of "
-                f"instrument {instrument[i]} (which starts {str(start[i])[:10]})"
+                f"instrument {steps.instrument_id.iloc[i]} (which starts {str(start[i])[:10]})"
             ),
         )
 
 
-def _reconciled(found: _Found, events: pd.DataFrame, reports: pd.DataFrame) -> None:
+def _reconciled(found: _Found, events: pd.DataFrame, reports: pd.DataFrame, at: np.ndarray) -> None:
     """The event's date is the one the rule picks from its reports; its place, mode and sides
     are values a report states (and empty only when none states one); where the reports
-    disagree, ``reconciliation_note`` says how the values were decided."""
+    disagree, ``reconciliation_note`` says how the values were decided. ``at``: the row in
+    ``events`` of each report."""
     chosen = chosen_reports(reports, events)
     has = chosen >= 0
     pick = np.maximum(chosen, 0)
     for column in DATE:
-        mine = _strings(events[column])
-        theirs = _strings(reports[column])[pick]
-        theirs = np.where(has, theirs, None)
+        mine, theirs, _ = shared_codes(events[column], reports[column])
+        theirs = np.where(has, theirs[pick], -1)
         bad = mine != theirs
         if column == "date_inferred":  # required: an undated event says whether it inferred
             bad &= has
@@ -350,25 +378,26 @@ def _reconciled(found: _Found, events: pd.DataFrame, reports: pd.DataFrame) -> N
             bad,
             column,
             events[column],
-            lambda i, column=column, theirs=theirs: (
+            lambda i, column=column: (
                 f"the reports give no date, so {column} stays empty"
                 if chosen[i] < 0
                 else f"the codebook's rule (R1-R3: most precise, then earliest, then stated) picks "
                 f"the date of source {reports.source_id.iloc[chosen[i]]}: {column} "
-                f"{_text(theirs[i]) or '(empty)'}"
+                f"{_text(reports[column].iloc[chosen[i]]) or '(empty)'}"
             ),
         )
-    index = pd.Index(events.event_id.astype("string").array)
-    at = index.get_indexer(reports.event_id.astype("string").array)
     disagree = date_disagrees(reports, events, chosen)
+    event_rows = np.arange(len(events))
     for column, stated in STATED.items():
-        pairs = pd.DataFrame({"event": at, "value": reports[stated].astype("string").array})
-        pairs = pairs[(pairs.event >= 0) & pairs.value.notna()]
-        mine = events[column].astype("string")
-        keys = pd.MultiIndex.from_arrays([np.arange(len(events)), mine.array])
-        stated_here = keys.isin(pd.MultiIndex.from_arrays([pairs.event, pairs.value]))
-        any_stated = np.isin(np.arange(len(events)), pairs.event.to_numpy())
-        empty = mine.isna().to_numpy()
+        mine, theirs, n = shared_codes(events[column], reports[stated])
+        given = (at >= 0) & (theirs >= 0)
+        stated_here = (
+            pd.Series(pair_codes(event_rows, mine, n))
+            .isin(pair_codes(at[given], theirs[given], n))
+            .to_numpy()
+        )
+        any_stated = np.bincount(at[given], minlength=len(events)) > 0
+        empty = mine < 0
         found.add(
             "events",
             ~empty & ~stated_here,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from dataclasses import field as _field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,20 @@ class Field:
     type: str
     description: str
     constraints: dict[str, Any]
+    descriptor: dict[str, Any] = _field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def format(self) -> str:
+        return str(self.descriptor.get("format", "default"))
+
+    @property
+    def true_values(self) -> list[str]:
+        """Spellings of true (Table Schema's default unless the field declares its own)."""
+        return list(self.descriptor.get("trueValues", ["true", "True", "TRUE", "1"]))
+
+    @property
+    def false_values(self) -> list[str]:
+        return list(self.descriptor.get("falseValues", ["false", "False", "FALSE", "0"]))
 
     @property
     def required(self) -> bool:
@@ -46,6 +61,7 @@ class Table:
     primary_key: tuple[str, ...]
     foreign_keys: tuple[dict[str, Any], ...]
     role: str = "data"  # "vocabulary": a controlled vocabulary kept as a table (themes, code lists)
+    missing_values: tuple[str, ...] = ("",)  # cells that mean "no value"
 
     @property
     def is_vocabulary(self) -> bool:
@@ -119,6 +135,7 @@ class Schema:
                     f.get("type", "string"),
                     f.get("description", ""),
                     f.get("constraints", {}),
+                    f,
                 )
                 for f in schema.get("fields", [])
             )
@@ -131,6 +148,7 @@ class Schema:
                 primary_key=tuple(schema.get("primaryKey", [])),
                 foreign_keys=tuple(schema.get("foreignKeys", [])),
                 role=str(res.get("role", "data")),
+                missing_values=tuple(schema.get("missingValues", [""])),
             )
         return tables
 

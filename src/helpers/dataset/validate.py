@@ -1,43 +1,46 @@
-"""Validate a data directory: Frictionless checks, the codebook rules, cross-table consistency
-and (when the articles are at hand) the source checksums. Every problem is reported at once."""
+"""Validate a data directory: the Table Schema of ``datapackage.json`` checked over whole
+columns (``tabular``, ``foreign``), the codebook rules (``rules``), cross-table consistency and
+(when the articles are at hand) the source checksums. Every problem is reported at once.
+
+Each table is read once (``records``); the checks of the schema and of single rows run on that
+read, and the typed tables for the rules across tables are made from it too.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
-import re
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from frictionless import Checklist, Package, Resource
+import pyarrow.compute as pc
 
 from helpers.dataset.damage import damage_problems
-from helpers.dataset.lines import line_of_record, line_of_row, record_starts
+from helpers.dataset.foreign import foreign_key_problems, typed_frames
+from helpers.dataset.keys import positions
+from helpers.dataset.lines import line_of_record, line_of_row
 from helpers.dataset.problem import Problem
-from helpers.dataset.read import CellErrors, read_table
+from helpers.dataset.read import DIGITS, NOT_DIGITS, _failing_cells
+from helpers.dataset.records import read_records
 from helpers.dataset.resources import resource_problems
-from helpers.dataset.rules import checks_for, model_problems
+from helpers.dataset.rules import model_problems, row_problems
 from helpers.dataset.schema import Schema
+from helpers.dataset.tabular import Checked, Column, check_table
 from helpers.dataset.vocabulary import CAMBODIA, PARTNER, TERMS, VISIT
 from helpers.errors import DataError
 
 FILE_LEVEL_ERRORS = {
     "missing-file",
     "source-error",
-    "scheme-error",
     "encoding-error",
-    "format-error",
-    "hash-count",
-    "byte-count",
     "missing-label",
     "extra-label",
     "blank-label",
     "duplicate-label",
     "incorrect-label",
-    "blank-header",
     "delimiter",
     "open-quote",
 }
@@ -51,44 +54,26 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
     if problems:
         return problems
     broken: set[str] = set()
+    checked: dict[str, Checked] = {}
     for name in schema.tables:
-        found = table_problems(data_dir, schema, name)
+        found, result = table_problems(data_dir, schema, name)
         if any(p.rule in FILE_LEVEL_ERRORS for p in found):
             broken.add(name)
+        if result is not None:
+            checked[name] = result
         problems += found
-    problems += foreign_key_problems(data_dir, broken)
-    # the checks above number records; those below name lines of the file (line_of_row)
-    problems = _on_physical_lines(problems, data_dir)
+    problems += foreign_key_problems(checked, schema, broken)
     if seeds_dir is not None and "sources" not in broken:
         problems += checksum_problems(data_dir, schema, Path(seeds_dir))
     if not problems:  # typed checks need tables that passed every check above
-        tables, problems = _read_typed(data_dir, schema)
+        tables, problems = _read_typed(data_dir, schema, checked)
         if tables:
-            problems += cross_table_problems(tables, schema, data_dir)
-            problems += model_problems(tables, schema, data_dir)
+            lines = {name: found.lines for name, found in checked.items()}
+            problems += cross_table_problems(tables, schema, lines)
+            problems += model_problems(tables, schema, lines)
             if seeds_dir is not None:
                 problems += paragraph_problems(tables, schema, data_dir, Path(seeds_dir))
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
-
-
-def _on_physical_lines(problems: list[Problem], data_dir: Path) -> list[Problem]:
-    """Problems with ``row`` as the line of the file where the record starts: the checks count
-    records (header = 1), which differs from lines once a quoted cell spans several lines."""
-    out = []
-    for problem in problems:
-        if problem.row is not None:
-            path = data_dir / problem.file
-            if 1 <= problem.row <= len(record_starts(path)):
-                message = problem.message
-                if problem.rule == "primary-key":  # names the first copy's record, too
-                    message = re.sub(
-                        r"line (\d+)",
-                        lambda m, path=path: f"line {line_of_record(path, int(m.group(1)))}",
-                        message,
-                    )
-                problem = replace(problem, row=line_of_record(path, problem.row), message=message)
-        out.append(problem)
-    return out
 
 
 def require_valid(data_dir: Path | str, seeds_dir: Path | str | None = None) -> None:
@@ -135,238 +120,182 @@ def layout_problems(schema: Schema) -> list[Problem]:
     return problems
 
 
-def _package(data_dir: Path) -> Package:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Package(str(data_dir / "datapackage.json"))
-
-
-def _standalone_resource(data_dir: Path, schema: Schema, name: str) -> Resource:
-    """One table on its own, without foreign keys (they are checked separately)."""
-    descriptor = next(r for r in schema.descriptor["resources"] if r["name"] == name)
-    descriptor = {**descriptor, "schema": {**descriptor["schema"], "foreignKeys": []}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Resource(descriptor, basepath=str(data_dir))
-
-
-def table_problems(data_dir: Path, schema: Schema, name: str) -> list[Problem]:
-    """Structure, types, vocabularies, keys and codebook rules of one table (not foreign keys)."""
-    path = data_dir / schema.tables[name].path
-    if not path.exists():
-        return [Problem(path.name, None, None, None, "missing-file", "file does not exist")]
-    if not path.is_file():
-        return [Problem(path.name, None, None, None, "missing-file", "is not a file")]
-    if path.stat().st_size == 0:
-        return [Problem(path.name, None, None, None, "source-error", "file is empty")]
+def table_problems(
+    data_dir: Path, schema: Schema, name: str
+) -> tuple[list[Problem], Checked | None]:
+    """Structure, types, vocabularies, keys and codebook rules of one table (not foreign keys),
+    and the table as checked (None if it could not be read)."""
     table = schema.tables[name]
-    damage = damage_problems(path, table)
+    path = data_dir / table.path
+    if not path.exists():
+        return [Problem(path.name, None, None, None, "missing-file", "file does not exist")], None
+    if not path.is_file():
+        return [Problem(path.name, None, None, None, "missing-file", "is not a file")], None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        data, unreadable = b"", f"cannot be read: {exc}"
+    else:
+        unreadable = "file is empty"
+    if not data:
+        return [Problem(path.name, None, None, None, "source-error", unreadable)], None
+    damage = damage_problems(path, table, data)
     if any(p.rule in FILE_LEVEL_ERRORS for p in damage):
-        return damage
-    resource = _standalone_resource(data_dir, schema, name)
-    report = resource.validate(checklist=Checklist(checks=checks_for(name)))
-    return damage + [
-        _problem(path.name, e, table.primary_key, table.fields)
-        for task in report.tasks
-        for e in task.errors
+        return damage, None
+    damage = [  # damage names records; the line of the file is where a record starts
+        p if p.row is None else replace(p, row=line_of_record(path, p.row)) for p in damage
     ]
+    checked = check_table(path.name, table, read_records(path, data))
+    rules = row_problems(name, path.name, checked.columns, checked.lines)
+    return damage + checked.problems + rules, checked
 
 
-def foreign_key_problems(data_dir: Path, broken: set[str]) -> list[Problem]:
-    """Dangling references, between tables that could be read."""
-    package = _package(data_dir)
+def _read_typed(
+    data_dir: Path, schema: Schema, checked: dict[str, Checked] | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """All tables with their dtypes, or the cells that cannot be read as their column's type
+    (a stricter reading than the schema's: whole numbers only in the digits 0-9 and within
+    64 bits, dates as pandas reads them). ``checked``: the tables as already checked."""
+    if checked is None:
+        checked = {}
+        for name in schema.tables:
+            _, found = table_problems(data_dir, schema, name)
+            if found is not None:
+                checked[name] = found
     problems = []
-    for resource in package.resources:
-        if resource.name in broken:
+    for name, table in schema.tables.items():
+        if name not in checked:
             continue
-        keys = [
-            fk
-            for fk in resource.schema.foreign_keys
-            if (fk["reference"]["resource"] or resource.name) not in broken
-        ]
-        resource.schema.foreign_keys = keys
-        if not keys:
-            continue
-        report = resource.validate(checklist=Checklist(pick_errors=["foreign-key"]))
-        problems += [_problem(resource.path, e) for t in report.tasks for e in t.errors]
+        found = checked[name]
+        for f in table.fields:
+            if f.name in found.columns:
+                column = found.columns[f.name]
+                problems += _unreadable(table.path, column, found.lines)
+    if problems:
+        return {}, problems
+    return typed_frames(checked, schema), []
+
+
+def _unreadable(path: str, column: Column, lines: np.ndarray) -> list[Problem]:
+    """Cells of one column that the typed reading (``helpers.dataset.read``) refuses."""
+    f = column.field
+    if f is None or f.enum is not None or f.type not in ("integer", "date"):
+        return []
+    entries = column.dictionary
+    given = ~column.missing
+    if f.type == "integer":
+        bad = given & ~pc.match_substring_regex(entries, f"^{DIGITS.pattern}$").to_numpy(
+            zero_copy_only=False
+        )
+        if bad.any():
+            return _at_rows(path, column, lines, bad, lambda value: NOT_DIGITS)
+        values = column.values
+        bad = np.array([v is not None and not -(2**63) <= v < 2**63 for v in values], bool)
+    else:
+        bad = np.zeros(len(entries), dtype=bool)
+        for i, cell in enumerate(entries.to_pylist()):
+            if given[i]:
+                try:
+                    pd.to_datetime(pd.Series([cell]), format="%Y-%m-%d")
+                except (ValueError, TypeError, OverflowError):
+                    bad[i] = True
+    if not bad.any():
+        return []
+
+    def message(value: str) -> str:
+        return _failing_cells(f, pd.Series([value], dtype=object), ValueError())[0][3]
+
+    return _at_rows(path, column, lines, bad, message)
+
+
+def _at_rows(path: str, column: Column, lines: np.ndarray, bad: np.ndarray, message) -> list:
+    rows = np.flatnonzero(np.append(bad, False)[column.codes])
+    texts = {}
+    problems = []
+    for row in rows:
+        value = column.cell(int(row))
+        if value not in texts:
+            texts[value] = message(value)
+        problems.append(
+            Problem(path, int(lines[row]), column.name, value, "type-error", texts[value])
+        )
     return problems
 
 
-def _read_typed(data_dir: Path, schema: Schema) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """All tables with their dtypes, or the problems that stop a table from being read."""
-    tables, problems = {}, []
-    for name, table in schema.tables.items():
-        try:
-            tables[name] = read_table(data_dir, table)
-        except CellErrors as exc:
-            path = data_dir / table.path
-            problems += [
-                Problem(
-                    table.path,
-                    None if row is None else line_of_row(path, row),
-                    column,
-                    value,
-                    "type-error",
-                    message,
-                )
-                for row, column, value, message in exc.cells
-            ]
-        except (ValueError, TypeError, OverflowError, pd.errors.ParserError) as exc:
-            problems.append(
-                Problem(
-                    table.path, None, None, None, "parse-error", f"cannot be read as a table: {exc}"
-                )
-            )
-    return ({} if problems else tables), problems
-
-
-def _problem(file: str, error, primary_key: tuple[str, ...] = (), fields=()) -> Problem:
-    row = getattr(error, "row_number", None)
-    column = getattr(error, "field_name", None) or None
-    value = getattr(error, "cell", None)
-    if error.type == "foreign-key":
-        column = ", ".join(error.field_names)
-        value = ", ".join(str(c) for c in error.field_cells)
-        target = error.reference_name or Path(file).stem
-        ref = "/".join(error.reference_field_names)
-        message = f"{value!r} is not among the values of {target}.{ref}"
-    elif error.type == "primary-key":
-        column = ", ".join(primary_key) or None
-        names = [f.name for f in fields]
-        cells = list(error.cells) + [""] * len(names)
-        value = ", ".join(cells[names.index(k)] for k in primary_key if k in names)
-        message = f"duplicate key: {error.note.replace('position', 'line')}"
-    elif error.type == "type-error":
-        declared = error.note.split('"')[1].split("/")[0]
-        message = f"not a valid {declared} value"
-    elif error.type == "constraint-error":
-        message = f"breaks the schema's {error.note}"
-        value = None if "required" in error.note else value
-    elif error.type in ("extra-label", "blank-label") and not getattr(error, "label", None):
-        message = f"column {error.field_number} has no name"  # a blank header cell
-        if column:
-            message = f"{error.title.lower()}: {message} (the schema expects {column!r})"
-        else:
-            message += " (a blank header cell, or a comma at the end of the header)"
-        value = None
-    elif error.type in ("missing-label", "extra-label", "blank-label", "duplicate-label"):
-        column = getattr(error, "label", None) or column
-        message = error.title.lower()
-        value = None
-    elif error.type in ("extra-cell", "missing-cell", "blank-row"):
-        value = None if error.type == "missing-cell" else value
-        message = f"{error.title.lower()}: the row does not have one value per column"
-        if error.type == "missing-cell" and not column:
-            message += f" (column {error.field_number} has no name)"
-    elif error.type == "codebook-rule" or not error.note:
-        message = error.note or error.message
-    else:
-        message = f"{error.title.lower()}: {error.note.replace('position', 'line')}"
-    return Problem(
-        Path(file).name, row, column, value if value != "" else None, error.type, message
-    )
-
-
 def cross_table_problems(
-    t: dict[str, pd.DataFrame], schema: Schema, data_dir: Path
+    t: dict[str, pd.DataFrame], schema: Schema, lines: dict[str, np.ndarray]
 ) -> list[Problem]:
     """Consistency across tables: sides, partners and visits agree with each other."""
     problems: list[Problem] = []
-    body_partner = t["bodies"].set_index("body_id")["partner_id"]
-    person_partner = t["persons"].set_index("person_id")["partner_id"]
-    events = t["events"].set_index("event_id")
+    partners = t["partners"].partner_id
+    events, bodies, persons = t["events"], t["bodies"], t["persons"]
 
-    def add(table: str, index: int, column: str, value, message: str) -> None:
-        path = schema.tables[table].path
-        problems.append(
-            Problem(
-                path,
-                line_of_row(data_dir / path, index),
-                column,
-                None if pd.isna(value) else str(value),
-                "consistency",
-                message,
-            )
-        )
+    def partner_of(frame: pd.DataFrame, column: str, table: pd.DataFrame, key: str) -> np.ndarray:
+        """Row in partners.csv of the partner of the row of ``table`` that ``column`` names."""
+        rows = positions(frame[column], table[key])
+        return np.append(positions(table.partner_id, partners), -1)[rows]
 
-    for i, ev in t["events"].iterrows():
-        if not pd.isna(body_partner[ev.cambodian_body_id]):
-            add(
-                "events",
-                i,
-                "cambodian_body_id",
-                ev.cambodian_body_id,
-                "the Cambodian body must be a body with no partner_id",
-            )
-        if body_partner[ev.partner_body_id] != ev.partner_id:
-            add(
-                "events",
-                i,
-                "partner_body_id",
-                ev.partner_body_id,
-                f"body belongs to {body_partner[ev.partner_body_id]!r}, event partner is "
-                f"{ev.partner_id!r}",
-            )
-        if pd.isna(ev.parent_event_id):
-            continue
-        parent = events.loc[ev.parent_event_id]
-        if ev.parent_event_id == ev.event_id:
-            add(
-                "events",
-                i,
-                "parent_event_id",
-                ev.parent_event_id,
-                "an event cannot be its own parent",
-            )
-        elif parent.event_type != VISIT.value:
-            add(
-                "events",
-                i,
-                "parent_event_id",
-                ev.parent_event_id,
-                f"parent event is a {parent.event_type!r}, not a visit",
-            )
-        elif not pd.isna(parent.parent_event_id):
-            add(
-                "events",
-                i,
-                "parent_event_id",
-                ev.parent_event_id,
-                "parent visit is itself part of another event; visits do not nest",
-            )
-        if parent.partner_id != ev.partner_id:
-            add(
-                "events",
-                i,
-                "parent_event_id",
-                ev.parent_event_id,
-                "parent visit has another partner",
-            )
-    for i, p in t["participants"].iterrows():
-        home = person_partner[p.person_id]
-        event_partner = events.loc[p.event_id, "partner_id"]
-        if p.side == CAMBODIA.value and not pd.isna(home):
-            add("participants", i, "side", p.side, f"{p.person_id} serves {home!r}")
-        if p.side == PARTNER.value and (pd.isna(home) or home != event_partner):
-            serves = "Cambodia" if pd.isna(home) else repr(home)
-            add(
-                "participants",
-                i,
-                "side",
-                p.side,
-                f"{p.person_id} serves {serves}, not the event's partner {event_partner!r}",
-            )
-    instrument_partner = t["instruments"].set_index("instrument_id")["partner_id"]
-    for i, step in t["instrument_steps"].iterrows():
-        partner = instrument_partner[step.instrument_id]
-        if not pd.isna(step.event_id) and events.loc[step.event_id, "partner_id"] != partner:
-            add(
-                "instrument_steps",
-                i,
-                "event_id",
-                step.event_id,
-                f"the step's event has another partner than the instrument's ({partner!r})",
-            )
+    def add(table: str, bad: np.ndarray, column: str, message) -> None:
+        frame, path = t[table], schema.tables[table].path
+        for row in np.flatnonzero(bad):
+            value = frame[column].iloc[row]
+            problems.append(
+                Problem(path, int(lines[table][row]), column,
+                        None if pd.isna(value) else str(value), "consistency", message(int(row)))
+            )  # fmt: skip
+
+    def name(row: int) -> str | None:
+        return None if row < 0 else str(partners.iloc[row])
+
+    event_partner = positions(events.partner_id, partners)
+    cambodian = partner_of(events, "cambodian_body_id", bodies, "body_id")
+    add("events", cambodian >= 0, "cambodian_body_id",
+        lambda i: "the Cambodian body must be a body with no partner_id")  # fmt: skip
+    body = partner_of(events, "partner_body_id", bodies, "body_id")
+    add("events", body != event_partner, "partner_body_id",
+        lambda i: f"body belongs to {name(body[i])!r}, event partner is "
+        f"{name(event_partner[i])!r}")  # fmt: skip
+    parent = positions(events.parent_event_id, events.event_id)
+    has_parent = parent >= 0
+    at = np.maximum(parent, 0)
+    own = has_parent & (parent == np.arange(len(events)))
+    kind = events.event_type.astype(object).to_numpy()[at]
+    not_visit = has_parent & ~own & (kind != VISIT.value)
+    nested = has_parent & ~own & ~not_visit & events.parent_event_id.notna().to_numpy()[at]
+    add("events", own, "parent_event_id", lambda i: "an event cannot be its own parent")
+    add("events", not_visit, "parent_event_id",
+        lambda i: f"parent event is a {kind[i]!r}, not a visit")  # fmt: skip
+    add("events", nested, "parent_event_id",
+        lambda i: "parent visit is itself part of another event; visits do not nest")  # fmt: skip
+    add("events", has_parent & (event_partner[at] != event_partner), "parent_event_id",
+        lambda i: "parent visit has another partner")  # fmt: skip
+    people = t["participants"]
+    home = partner_of(people, "person_id", persons, "person_id")
+    where = np.append(event_partner, -1)[positions(people.event_id, events.event_id)]
+    side = people.side.astype(object).to_numpy()
+    person = people.person_id.astype(object).to_numpy()
+    add("participants", (side == CAMBODIA.value) & (home >= 0), "side",
+        lambda i: f"{person[i]} serves {name(home[i])!r}")  # fmt: skip
+    add(
+        "participants",
+        (side == PARTNER.value) & (home != where),
+        "side",
+        lambda i: (
+            f"{person[i]} serves {'Cambodia' if home[i] < 0 else repr(name(home[i]))}, "
+            f"not the event's partner {name(where[i])!r}"
+        ),
+    )
+    steps = t["instrument_steps"]
+    instrument = partner_of(steps, "instrument_id", t["instruments"], "instrument_id")
+    step_event = positions(steps.event_id, events.event_id)
+    add(
+        "instrument_steps",
+        (step_event >= 0) & (np.append(event_partner, -1)[step_event] != instrument),
+        "event_id",
+        lambda i: (
+            f"the step's event has another partner than the instrument's ({name(instrument[i])!r})"
+        ),
+    )
     return problems
 
 
@@ -452,17 +381,19 @@ def paragraph_problems(
         frame = t[name]
         if "paragraph" not in frame or "source_id" not in frame:
             continue
-        for i, (source, paragraph) in enumerate(zip(frame.source_id, frame.paragraph, strict=True)):
-            limit = lengths.get(source)
-            if limit is not None and paragraph > limit:
-                problems.append(
-                    Problem(
-                        table.path,
-                        line_of_row(data_dir / table.path, i),
-                        "paragraph",
-                        str(paragraph),
-                        "source-file",
-                        f"source {source} has {limit} paragraphs",
-                    )
+        codes, sources = pd.factorize(frame.source_id.astype(object))
+        limits = np.array([lengths.get(s, np.inf) for s in sources] + [np.inf], dtype=float)
+        limit = limits[codes]  # code -1 (no source): the last, no limit
+        paragraph = frame.paragraph.to_numpy(dtype=float, na_value=-np.inf)
+        for i in np.flatnonzero(paragraph > limit):
+            problems.append(
+                Problem(
+                    table.path,
+                    line_of_row(data_dir / table.path, int(i)),
+                    "paragraph",
+                    str(frame.paragraph.iloc[i]),
+                    "source-file",
+                    f"source {sources[codes[i]]} has {int(limit[i])} paragraphs",
                 )
+            )
     return problems

@@ -1,0 +1,120 @@
+"""Foreign keys over whole columns: each distinct value of the referencing column is looked up
+once among the referenced table's values (pyarrow's hash lookup), composite keys as combined
+integer codes. The same lookup shares one set of categories between a key and the columns that
+point at it in the typed tables (``helpers.dataset.keys``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+
+from helpers.dataset.problem import Problem
+from helpers.dataset.schema import Schema
+from helpers.dataset.tabular import Checked, Column, combine
+
+NO_MATCH = -2  # a value that the referenced column does not hold
+
+
+def _entry_codes(child: Column, parent: Column) -> np.ndarray:
+    """Per distinct cell of ``child``: the typed code in ``parent`` of the same value (-1: no
+    value, NO_MATCH: a value ``parent`` does not hold)."""
+    if child.typed is None and parent.typed is None:
+        found = pc.index_in(child.dictionary, value_set=parent.dictionary)
+        found = pc.fill_null(found, -1).to_numpy().astype(np.int64)
+        ok = np.append(parent.valid, False)[found]
+        codes = np.where(ok, found, NO_MATCH)
+    else:
+        parent_codes, _ = parent.entry_codes
+        lookup = {v: c for v, c in zip(parent.values, parent_codes, strict=True) if c >= 0}
+        codes = np.array([lookup.get(v, NO_MATCH) for v in child.values], dtype=np.int64)
+    return np.where(child.valid, codes, -1)
+
+
+def _row_codes(child: Column, parent: Column) -> np.ndarray:
+    entries = _entry_codes(child, parent)
+    return np.append(entries, -1)[np.where(child.codes >= 0, child.codes, len(entries))]
+
+
+def foreign_key_problems(
+    checked: dict[str, Checked], schema: Schema, broken: set[str]
+) -> list[Problem]:
+    """Values of a foreign key that the referenced table does not hold, between tables whose
+    header could be read (a key whose cells are all empty refers to nothing)."""
+    problems = []
+    for name, table in schema.tables.items():
+        if name in broken or name not in checked:
+            continue
+        child = checked[name]
+        for fk in table.foreign_keys:
+            fields, reference = list(fk["fields"]), fk["reference"]
+            target = reference.get("resource") or name
+            if target in broken or target not in checked or not set(fields) <= set(child.columns):
+                continue
+            parent = checked[target]
+            ref_fields = list(reference["fields"])
+            codes, sizes = [], []
+            for column, ref in zip(fields, ref_fields, strict=True):
+                if ref not in parent.columns:  # the referenced table lacks it: no value there
+                    codes.append(np.where(child.columns[column].present, NO_MATCH, -1))
+                    sizes.append(0)
+                    continue
+                codes.append(_row_codes(child.columns[column], parent.columns[ref]))
+                sizes.append(parent.columns[ref].typed_codes[1])
+            empty = np.logical_and.reduce([c == -1 for c in codes])
+            missing = np.logical_or.reduce([c == NO_MATCH for c in codes])
+            if len(fields) > 1:
+                held = [parent.columns[r].typed_codes if r in parent.columns else None
+                        for r in ref_fields]  # fmt: skip
+                if all(h is not None for h in held):
+                    keys = combine(list(held))
+                    some = ~np.logical_and.reduce([h[0] < 0 for h in held])
+                    mine = combine(
+                        [(np.maximum(c, -1), s) for c, s in zip(codes, sizes, strict=True)]
+                    )
+                    held_here = pd.Series(mine).isin(keys[some]).to_numpy()
+                    missing |= ~missing & ~held_here
+            bad = np.flatnonzero(missing & ~empty)
+            file = Path(table.path).name
+            column = ", ".join(fields)
+            where = f"{target}.{'/'.join(ref_fields)}"
+            for row in bad:
+                value = ", ".join(
+                    "" if (v := child.columns[c].value(int(row))) is None else str(v)
+                    for c in fields
+                )
+                problems.append(
+                    Problem(file, int(child.lines[row]), column, value or None, "foreign-key",
+                            f"{value!r} is not among the values of {where}")
+                )  # fmt: skip
+    return problems
+
+
+def typed_frames(checked: dict[str, Checked], schema: Schema) -> dict[str, pd.DataFrame]:
+    """Every table typed as ``helpers.dataset.read.read_dataset`` gives it (single-column
+    keys as categoricals shared with the columns that refer to them)."""
+    frames = {
+        name: pd.DataFrame({c: col.series() for c, col in found.columns.items()})
+        for name, found in checked.items()
+    }
+    for name, table in schema.tables.items():
+        for fk in table.foreign_keys:
+            (column, *more), reference = list(fk["fields"]), fk["reference"]
+            target = reference.get("resource") or name
+            (ref, *_) = reference["fields"]
+            key = schema.tables[target].primary_key
+            if more or key != (ref,) or column not in frames.get(name, {}):
+                continue
+            parent = checked[target].columns[ref]
+            codes = _row_codes(checked[name].columns[column], parent)
+            dtype = frames[target][ref].dtype
+            if parent.typed is not None or not isinstance(dtype, pd.CategoricalDtype):
+                continue
+            remap = np.append(np.cumsum(parent.valid) - 1, -1)
+            frames[name][column] = pd.Categorical.from_codes(
+                np.where(codes >= 0, remap[np.maximum(codes, -1)], -1).astype(np.int32),
+                dtype=dtype,
+            )
+    return frames
