@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from helpers.dataset.dates import DATE_GROUPS
 from helpers.dataset.problem import Problem
 from helpers.dataset.schema import Schema
 from helpers.dataset.tabular import Checked, Column, combine
@@ -34,8 +35,14 @@ def _entry_codes(child: Column, parent: Column) -> np.ndarray:
 
 
 def _row_codes(child: Column, parent: Column) -> np.ndarray:
-    entries = _entry_codes(child, parent)
-    return np.append(entries, -1)[np.where(child.codes >= 0, child.codes, len(entries))]
+    """Per row of ``child``: the typed code in ``parent`` of its value (see ``_entry_codes``),
+    worked out once per pair of columns."""
+    if id(parent) not in child.found_in:
+        entries = _entry_codes(child, parent)
+        child.found_in[id(parent)] = np.append(entries, -1).astype(np.int32)[
+            np.where(child.codes >= 0, child.codes, len(entries))
+        ]
+    return child.found_in[id(parent)]
 
 
 def foreign_key_problems(
@@ -93,28 +100,40 @@ def foreign_key_problems(
 
 
 def typed_frames(checked: dict[str, Checked], schema: Schema) -> dict[str, pd.DataFrame]:
-    """Every table typed as ``helpers.dataset.read.read_dataset`` gives it (single-column
-    keys as categoricals shared with the columns that refer to them)."""
-    frames = {
-        name: pd.DataFrame({c: col.series() for c, col in found.columns.items()})
-        for name, found in checked.items()
-    }
+    """Every table typed as ``helpers.dataset.read.read_dataset`` gives it: single-column keys
+    as categoricals shared with the columns that refer to them, partial dates as categoricals,
+    other text as strings. Each checked column is let go once it is typed (but the keys)."""
+    links = []  # (table, column, referenced table, its key column)
     for name, table in schema.tables.items():
         for fk in table.foreign_keys:
             (column, *more), reference = list(fk["fields"]), fk["reference"]
             target = reference.get("resource") or name
             (ref, *_) = reference["fields"]
-            key = schema.tables[target].primary_key
-            if more or key != (ref,) or column not in frames.get(name, {}):
-                continue
-            parent = checked[target].columns[ref]
-            codes = _row_codes(checked[name].columns[column], parent)
-            dtype = frames[target][ref].dtype
-            if parent.typed is not None or not isinstance(dtype, pd.CategoricalDtype):
-                continue
-            remap = np.append(np.cumsum(parent.valid) - 1, -1)
-            frames[name][column] = pd.Categorical.from_codes(
-                np.where(codes >= 0, remap[np.maximum(codes, -1)], -1).astype(np.int32),
-                dtype=dtype,
-            )
+            if not more and schema.tables[target].primary_key == (ref,):
+                links.append((name, column, target, ref))
+    keep = {(a, b) for a, b, _, _ in links} | {(c, d) for _, _, c, d in links}
+    frames = {}
+    for name, found in checked.items():
+        table = schema.tables[name]
+        dates = DATE_GROUPS[name].dates if name in DATE_GROUPS else ()
+        keys = {*table.primary_key[:1], *dates} if len(table.primary_key) == 1 else {*dates}
+        data = {}
+        for column in list(found.columns):
+            categorical = column in keys or (name, column) in keep
+            data[column] = found.columns[column].series(categorical)
+            if (name, column) not in keep:
+                del found.columns[column]
+        frames[name] = pd.DataFrame(data)
+    for name, column, target, ref in links:
+        if name not in checked or column not in frames[name] or target not in checked:
+            continue
+        parent = checked[target].columns[ref]
+        dtype = frames[target][ref].dtype
+        if parent.typed is not None or not isinstance(dtype, pd.CategoricalDtype):
+            continue
+        codes = _row_codes(checked[name].columns[column], parent)
+        remap = np.append(np.cumsum(parent.valid) - 1, -1)
+        frames[name][column] = pd.Categorical.from_codes(
+            np.where(codes >= 0, remap[np.maximum(codes, -1)], -1).astype(np.int32), dtype=dtype
+        )
     return frames

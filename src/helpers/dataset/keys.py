@@ -168,7 +168,9 @@ def shared_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, in
         joint, uniques = pd.factorize(cats)
         left, right = joint[: len(a.cat.categories)], joint[len(a.cat.categories) :]
         return np.append(left, -1)[ca], np.append(right, -1)[cb], len(uniques)
-    values = pd.concat([a.astype(object), b.astype(object)], ignore_index=True)
+    same = a.dtype == b.dtype and not isinstance(a.dtype, categorical)
+    pair = [a, b] if same else [a.astype(object), b.astype(object)]
+    values = pd.concat(pair, ignore_index=True)
     found, uniques = pd.factorize(values)
     found = found.astype(np.int64)
     return found[: len(a)], found[len(a) :], len(uniques)

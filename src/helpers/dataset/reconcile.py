@@ -91,6 +91,8 @@ def value_disagrees(reports: pd.DataFrame, events: pd.DataFrame, column: str) ->
     event = _event_rows(reports, events)
     value, n = codes(reports[column])
     keep = (event >= 0) & (value >= 0)
-    pairs = np.unique(event[keep].astype(np.int64) * (n + 1) + value[keep])
-    counts = np.bincount(pairs // (n + 1), minlength=len(events))
-    return counts > 1
+    low = np.full(len(events), n, dtype=np.int64)
+    high = np.full(len(events), -1, dtype=np.int64)
+    np.minimum.at(low, event[keep], value[keep])
+    np.maximum.at(high, event[keep], value[keep])
+    return high > low

@@ -29,7 +29,8 @@ class Records:
     """The records of one CSV file: header labels and the data rows' cells by position."""
 
     labels: list[str]
-    columns: list[pa.Array]  # one per position, as wide as the widest row; null: no cell
+    columns: list[pa.Array | pa.ChunkedArray]  # per position, as wide as the widest row
+
     lines: np.ndarray  # line of the file on which each data row starts
     widths: np.ndarray | None  # cells in each data row; None: every row as wide as the header
 
@@ -43,11 +44,17 @@ class Records:
             return np.full(self.n_rows, len(self.labels), dtype=np.int64)
         return self.widths
 
-    def column(self, position: int) -> pa.Array:
+    def column(self, position: int) -> pa.Array | pa.ChunkedArray:
         """Cells at ``position`` (0-based), null where a row has none."""
         if position < len(self.columns):
             return self.columns[position]
         return pa.nulls(self.n_rows, pa.string())
+
+    def release(self, positions: range) -> None:
+        """Drop the cells at ``positions`` (read into codes), to give their memory back."""
+        for position in positions:
+            if position < len(self.columns):
+                self.columns[position] = pa.nulls(0, pa.string())
 
 
 def read_records(path: Path, data: bytes) -> Records:
@@ -68,7 +75,7 @@ def _header(body: bytes) -> list[str] | None:
 def _fast(path: Path, body: bytes) -> Records | None:
     """Parse with pyarrow, or None if the file needs the exact reader (see module docstring)."""
     labels = _header(body)
-    if not labels or not body.strip():
+    if not labels:
         return None
     returns = body.count(b"\r")
     if returns and returns != body.count(b"\r\n"):  # a lone carriage return ends a line too
@@ -100,13 +107,13 @@ def _fast(path: Path, body: bytes) -> Records | None:
     n_rows = table.num_rows
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     if lines == n_rows + 1:  # every record on a line of its own
-        starts = np.arange(2, n_rows + 2, dtype=np.int64)
+        starts = np.arange(2, n_rows + 2, dtype=np.int32)
     else:  # quoted cells span lines: count them as the csv module does
         found = record_starts(path)
         if len(found) != n_rows + 1:
             return None
-        starts = np.asarray(found[1:], dtype=np.int64)
-    columns = [table.column(i).combine_chunks() for i in range(len(names))]
+        starts = np.asarray(found[1:], dtype=np.int32)
+    columns = [table.column(i) for i in range(len(names))]
     return Records(labels, columns, starts, None)
 
 
@@ -125,4 +132,4 @@ def _slow(text: str) -> Records:
         pa.array([r[i] if i < len(r) else None for r in data], pa.string())
         for i in range(max(width, len(labels)))
     ]
-    return Records(labels, columns, np.asarray(starts[1:], dtype=np.int64), widths)
+    return Records(labels, columns, np.asarray(starts[1:], dtype=np.int32), widths)

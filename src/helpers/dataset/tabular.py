@@ -96,16 +96,58 @@ def _checks(f: Field | None, read: Callable[[str], Any]) -> dict[str, Callable[[
             bound, compare = read(constraint), BOUNDS[name]
             checks[name] = lambda v, c=bound, op=compare: v == v and bool(op(v, c))
         elif name == "pattern":
-            checks[name] = re.compile(f"^{constraint}$").match
+            checks[name] = re.compile(f"^{constraint}$").match  # as the library compiles it
         elif name == "enum":
             allowed = [read(x) for x in constraint]
             checks[name] = lambda v, c=allowed: v in c
     return checks
 
 
+# a pattern written only with these reads the same in RE2 (pyarrow) as in Python's re
+RE2_SAFE = re.compile(r"(?:[A-Za-z0-9 \[\]{}()^$|?*+.,:/_-]|\\[.\-\[\](){}*+?^$|\\/])*")
+
+
+def _pattern_broken(pattern: str, cells: pa.Array) -> np.ndarray:
+    """Per cell: whether it breaks ``pattern`` as ``re.match("^pattern$")`` judges it, over the
+    whole array in pyarrow's RE2 where the pattern reads the same there (Python's ``$`` also
+    matches before a final line break: such cells, and other patterns, go through ``re``)."""
+    anchored = f"^{pattern}$"
+    if not RE2_SAFE.fullmatch(pattern):
+        match = re.compile(anchored).match
+        return np.array([not match(c) for c in cells.to_pylist()], dtype=bool)
+    broken = ~pc.match_substring_regex(cells, anchored).to_numpy(zero_copy_only=False)
+    newline = pc.ends_with(cells, "\n").to_numpy(zero_copy_only=False)
+    if newline.any():
+        match = re.compile(anchored).match
+        texts = cells.filter(pa.array(newline)).to_pylist()
+        broken[np.flatnonzero(newline)] = [not match(c) for c in texts]
+    return broken.astype(bool)
+
+
 def note(f: Field, name: str) -> str:
     """The library's note on a broken constraint."""
     return f'constraint "{name}" is "{f.constraints[name]}"'
+
+
+def _encode(cells: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Code of each cell (-1: no cell) and the distinct cells (one dictionary for all chunks)."""
+    encoded = pc.dictionary_encode(cells)
+    if isinstance(encoded, pa.ChunkedArray):
+        if encoded.num_chunks == 0:
+            return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
+        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+        dtype = _code_type(len(dictionary))
+        codes = np.concatenate(
+            [pc.fill_null(c.indices, -1).to_numpy().astype(dtype) for c in encoded.chunks]
+        )
+        return codes, dictionary
+    dtype = _code_type(len(encoded.dictionary))
+    return pc.fill_null(encoded.indices, -1).to_numpy().astype(dtype), encoded.dictionary
+
+
+def _code_type(n: int) -> type:
+    """The smallest signed integer type for codes -1 .. n (a column's memory is its codes)."""
+    return np.int8 if n < 2**7 - 1 else np.int16 if n < 2**15 - 1 else np.int32
 
 
 @dataclass
@@ -123,18 +165,21 @@ class Column:
     wrong_type: np.ndarray  # per distinct cell
     broken: dict[str, np.ndarray] = field(default_factory=dict)  # constraint -> per distinct cell
     typed: list[Any] | None = None  # typed value per distinct cell (None: the cell itself)
+    found_in: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # by foreign keys
 
     @classmethod
     def of(cls, name: str, f: Field | None, number: int, cells: pa.Array, missing_values) -> Column:
-        encoded = pc.dictionary_encode(cells)
-        codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int32)
-        dictionary = encoded.dictionary
+        codes, dictionary = _encode(cells)
         missing = pc.is_in(dictionary, value_set=pa.array(list(missing_values), pa.string()))
         missing = missing.to_numpy(zero_copy_only=False).astype(bool)
         column = cls(name, f, number, codes, dictionary, missing, np.zeros(len(dictionary), bool))
         read = _reader(f)
         checks = _checks(f, read)
         if f is None or (f.type == "string" and f.format == "default" and not checks):
+            return column
+        if f.type == "string" and f.format == "default" and list(checks) == ["pattern"]:
+            column.broken["pattern"] = _pattern_broken(f.constraints["pattern"], dictionary)
+            column.broken["pattern"] &= ~missing
             return column
         entries = dictionary.to_pylist()
         typed = [None if gone else read(cell) for cell, gone in zip(entries, missing, strict=True)]
@@ -198,9 +243,9 @@ class Column:
         entries, n = self.entry_codes
         return np.append(entries, -1)[np.where(self.codes >= 0, self.codes, len(entries))], n
 
-    def series(self) -> pd.Series:
-        """The column as ``helpers.dataset.read`` types it (vocabularies as categoricals, other
-        text as categoricals of its distinct values)."""
+    def series(self, categorical: bool = True) -> pd.Series:
+        """The column as ``helpers.dataset.read`` types it: vocabularies as categoricals, other
+        text as categoricals of its distinct values (``categorical``) or as strings."""
         f = self.field
         kind = "string" if f is None else f.type
         codes = np.where(self.present, self.codes, -1)
@@ -213,16 +258,20 @@ class Column:
         if kind == "date":
             values = pd.to_datetime(pd.Series(self.values, dtype=object)).to_numpy()
             return pd.Series(np.append(values, np.datetime64("NaT"))[codes])
-        categories = pd.Index(self.dictionary.to_pandas(), dtype=object)
         if f is not None and f.enum is not None:
+            categories = pd.Index(pd.array(self.dictionary, dtype="string[pyarrow]"))
             lookup = np.append(pd.Index(f.enum).get_indexer(categories), -1)
             return pd.Series(pd.Categorical.from_codes(lookup[codes], categories=f.enum))
+        if not categorical and 2 * len(self.dictionary) > len(codes):  # text that seldom repeats
+            taken = self.dictionary.take(pa.array(np.maximum(codes, 0), mask=codes < 0))
+            return pd.Series(pd.array(taken, dtype="string[pyarrow]"))
         keep = self.valid
         remap = np.cumsum(keep) - 1
+        categories = pd.Index(pd.array(self.dictionary.filter(pa.array(keep)), "string[pyarrow]"))
         return pd.Series(
             pd.Categorical.from_codes(
                 np.where(codes >= 0, np.append(remap, -1)[codes], -1).astype(np.int32),
-                categories[keep],
+                categories,
             )
         )
 
@@ -269,6 +318,7 @@ def check_table(file: str, table: Table, records: Records) -> Checked:
         name: Column.of(name, f, i + 1, records.column(i), table.missing_values)
         for i, (name, f) in enumerate(expected)
     }
+    records.release(range(len(expected)))
     width = records.width()
     blank = np.ones(records.n_rows, dtype=bool)
     for column in columns.values():
@@ -380,6 +430,8 @@ def header_problems(file: str, table: Table, labels: list[str]) -> list[Problem]
 
 def _previous(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows whose code (>= 0) appeared on an earlier row, and the latest such earlier row."""
+    if not pd.Series(codes).duplicated().any():  # the common case, in one hashing pass
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     rows = np.flatnonzero(codes >= 0)
     order = rows[np.argsort(codes[rows], kind="stable")]
     same = codes[order][1:] == codes[order][:-1]

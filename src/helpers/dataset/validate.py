@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.dataset.damage import damage_problems
@@ -67,6 +68,9 @@ def validate_dataset(data_dir: Path | str, seeds_dir: Path | str | None = None) 
         problems += checksum_problems(data_dir, schema, Path(seeds_dir))
     if not problems:  # typed checks need tables that passed every check above
         tables, problems = _read_typed(data_dir, schema, checked)
+        for found in checked.values():
+            found.columns.clear()  # the typed tables hold what the checks below need
+        pa.default_memory_pool().release_unused()
         if tables:
             lines = {name: found.lines for name, found in checked.items()}
             problems += cross_table_problems(tables, schema, lines)
@@ -145,7 +149,11 @@ def table_problems(
     damage = [  # damage names records; the line of the file is where a record starts
         p if p.row is None else replace(p, row=line_of_record(path, p.row)) for p in damage
     ]
-    checked = check_table(path.name, table, read_records(path, data))
+    records = read_records(path, data)
+    del data
+    checked = check_table(path.name, table, records)
+    del records
+    pa.default_memory_pool().release_unused()  # give the file's parse back to the system
     rules = row_problems(name, path.name, checked.columns, checked.lines)
     return damage + checked.problems + rules, checked
 
