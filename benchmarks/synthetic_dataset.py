@@ -42,8 +42,12 @@ def _write(target: Path, name: str, columns: list[str], frame: dict[str, object]
     """One table as the csv module writes it (quotes only where a cell needs them)."""
     n = max(len(v) for v in frame.values() if not isinstance(v, str))
     table = pd.DataFrame(
-        {c: np.full(n, frame.get(c, ""), dtype=object) if isinstance(frame.get(c, ""), str)
-         else np.asarray(frame[c], dtype=object) for c in columns}  # fmt: skip
+        {
+            c: np.full(n, frame.get(c, ""), dtype=object)
+            if isinstance(frame.get(c, ""), str)
+            else np.asarray(frame[c], dtype=object)
+            for c in columns
+        }
     )
     table.to_csv(target / f"{name}.csv", index=False, lineterminator="\n")
 
