@@ -24,8 +24,8 @@ def require_valid_once(data_dir: Path | str) -> None:
     """``require_valid``, skipped for data whose exact bytes passed it in this process."""
     key = (data_checksum(data_dir), data_checksum(PROJECT_DATA))
     if key not in _VALIDATED:
-        # imported here: the validator's libraries (frictionless) take about a second to
-        # import, which a notebook handed validated data (validate_data=False) never needs
+        # imported here: the validator's libraries (pyarrow's CSV reader and compute kernels)
+        # are not needed by a notebook handed validated data (validate_data=False)
         from helpers.dataset.validate import require_valid
 
         require_valid(data_dir)
