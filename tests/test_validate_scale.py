@@ -121,3 +121,25 @@ def test_patterns_judge_cells_as_python_does(pattern: str) -> None:
     python = re.compile(f"^{pattern}$").match
     expected = [not python(c) for c in cells]
     assert _pattern_broken(pattern, pa.array(cells)).tolist() == expected
+
+
+def test_a_rule_broken_on_every_row_lists_a_thousand_and_counts_the_rest(
+    generated: Path, tmp_path: Path
+) -> None:
+    """A whole column spelled wrongly: the first 1,000 rows named, then how many more."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in generated.iterdir():
+        (data / path.name).write_bytes(path.read_bytes())
+    events = data / "events.csv"
+    events.write_text(events.read_text(encoding="utf-8").replace(",in_person,", ",hybrid,"))
+    found = [p for p in validate_dataset(data) if (p.file, p.column) == ("events.csv", "mode")]
+    rows = [p for p in found if p.row is not None]
+    assert len(rows) == 1000 and {p.value for p in rows} == {"hybrid"}
+    assert [p.row for p in rows] == list(range(2, 1002))
+    (more,) = [p for p in found if p.row is None]
+    assert more.rule == "constraint-error"
+    assert (
+        more.message
+        == f"and {N_EVENTS - 1000:,d} more rows like these (the first 1,000 are listed)"
+    )

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from helpers.dataset.dates import DATE_GROUPS
-from helpers.dataset.problem import Problem
+from helpers.dataset.problem import Problem, listed
 from helpers.dataset.schema import Schema
 from helpers.dataset.tabular import Checked, Column, combine
 
@@ -87,15 +87,22 @@ def foreign_key_problems(
             file = Path(table.path).name
             column = ", ".join(fields)
             where = f"{target}.{'/'.join(ref_fields)}"
-            for row in bad:
+
+            def make(
+                row: int,
+                fields: list[str] = fields,
+                child: Checked = child,
+                column: str = column,
+                where: str = where,
+                file: str = file,
+            ) -> Problem:
                 value = ", ".join(
-                    "" if (v := child.columns[c].value(int(row))) is None else str(v)
-                    for c in fields
+                    "" if (v := child.columns[c].value(row)) is None else str(v) for c in fields
                 )
-                problems.append(
-                    Problem(file, int(child.lines[row]), column, value or None, "foreign-key",
-                            f"{value!r} is not among the values of {where}")
-                )  # fmt: skip
+                return Problem(file, int(child.lines[row]), column, value or None, "foreign-key",
+                               f"{value!r} is not among the values of {where}")  # fmt: skip
+
+            problems += listed(bad, make)
     return problems
 
 

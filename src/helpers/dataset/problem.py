@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+LIMIT = 1000  # rows listed per file, rule and column (as the Frictionless library stopped)
 
 
 @dataclass(frozen=True, order=True)
@@ -24,3 +27,14 @@ class Problem:
         where += f", column {self.column!r}" if self.column else ""
         value = f", value {self.value!r}" if self.value is not None else ""
         return f"{where}{value}: {self.message} [{self.rule}]"
+
+
+def listed(rows: Sequence[int], make: Callable[[int], Problem]) -> list[Problem]:
+    """The problems of ``rows`` (all breaking one rule in one column of one file), the first
+    ``LIMIT`` of them, and then one saying how many more rows there are."""
+    problems = [make(int(row)) for row in rows[:LIMIT]]
+    if len(rows) > LIMIT:
+        first = problems[0]
+        more = f"and {len(rows) - LIMIT:,d} more rows like these (the first {LIMIT:,d} are listed)"
+        problems.append(Problem(first.file, None, first.column, None, first.rule, more))
+    return problems

@@ -25,7 +25,7 @@ from helpers.dataset.dates import (
     parse_partial_date,
 )
 from helpers.dataset.keys import codes, pair_codes, positions, shared_codes
-from helpers.dataset.problem import Problem
+from helpers.dataset.problem import Problem, listed
 from helpers.dataset.reconcile import (
     DATE,
     STATED,
@@ -91,15 +91,15 @@ class _Rows:
         self.problems: list[Problem] = []
 
     def add(self, bad: np.ndarray, column: str, message: Callable[[int], str] | str) -> None:
-        for row in np.flatnonzero(bad):
-            value = self.columns[column].value(int(row))
+        def make(row: int) -> Problem:
+            value = self.columns[column].value(row)
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            text = message(int(row)) if callable(message) else message
+            text = message(row) if callable(message) else message
             shown = None if value is None or str(value) == "" else str(value)
-            self.problems.append(
-                Problem(self.file, int(self.lines[row]), column, shown, RULE, text)
-            )
+            return Problem(self.file, int(self.lines[row]), column, shown, RULE, text)
+
+        self.problems += listed(np.flatnonzero(bad), make)
 
     def value(self, column: str | None, row: int) -> Any:
         return None if column is None else self.columns[column].value(row)
@@ -267,10 +267,12 @@ class _Found:
         """One problem per row flagged in ``bad``; ``message`` is text or a function of the row."""
         path = self.schema.table(table).path
         lines = self.lines[table]
-        for row in np.flatnonzero(bad):
-            text = message(int(row)) if callable(message) else message
-            value = _text(values.iloc[row])
-            self.problems.append(Problem(path, int(lines[row]), column, value, RULE, text))
+
+        def make(row: int) -> Problem:
+            text = message(row) if callable(message) else message
+            return Problem(path, int(lines[row]), column, _text(values.iloc[row]), RULE, text)
+
+        self.problems += listed(np.flatnonzero(bad), make)
 
 
 def _pairs_in(frame: pd.DataFrame, other: pd.DataFrame, columns: tuple[str, str]) -> np.ndarray:

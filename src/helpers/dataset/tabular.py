@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.dataset.problem import Problem
+from helpers.dataset.problem import Problem, listed
 from helpers.dataset.records import Records
 from helpers.dataset.schema import Field, Table
 
@@ -289,7 +289,6 @@ class Checked:
     problems: list[Problem]
     columns: dict[str, Column]
     lines: np.ndarray
-    header_broken: bool
 
 
 def expected_fields(table: Table, labels: list[str]) -> list[tuple[str, Field | None]]:
@@ -325,29 +324,25 @@ def check_table(file: str, table: Table, records: Records) -> Checked:
         blank &= ~column.present & ~np.append(column.wrong_type, False)[column.codes]
     if not columns:
         blank[:] = False
-    row_problems: list[tuple[int, Problem]] = []
 
     def add(rows: np.ndarray, make: Callable[[int], Problem]) -> None:
-        row_problems.extend((int(r), make(int(r))) for r in rows)
+        problems.extend(listed(rows[~blank[rows]], make))  # a blank row is one problem
 
     for column in columns.values():
         _cell_problems(file, column, lines, width, add)
     for position in range(len(expected), len(records.columns)):
         cells = records.columns[position]
-        rows = np.flatnonzero(width > position)
-        values = cells.take(pa.array(rows)).to_pylist()
-        row_problems += [
-            (int(r), Problem(file, int(lines[r]), None, v or None, "extra-cell",
-                             f"extra cell: {ROW_WIDTH}"))
-            for r, v in zip(rows, values, strict=True)
-        ]  # fmt: skip
-    problems += [p for r, p in row_problems if not blank[r]]
-    problems += [
-        Problem(file, int(lines[r]), None, None, "blank-row", f"blank row: {ROW_WIDTH}")
-        for r in np.flatnonzero(blank)
-    ]
+        add(
+            np.flatnonzero(width > position),
+            lambda r, cells=cells: Problem(file, int(lines[r]), None, cells[r].as_py() or None,
+                                           "extra-cell", f"extra cell: {ROW_WIDTH}"),
+        )  # fmt: skip
+    problems += listed(
+        np.flatnonzero(blank),
+        lambda r: Problem(file, int(lines[r]), None, None, "blank-row", f"blank row: {ROW_WIDTH}"),
+    )
     problems += unique_problems(file, table, columns, lines)
-    return Checked(problems, columns, lines, any(p.row is None for p in problems))
+    return Checked(problems, columns, lines)
 
 
 def _cell_problems(file: str, column: Column, lines: np.ndarray, width: np.ndarray, add) -> None:
@@ -435,7 +430,9 @@ def _previous(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = np.flatnonzero(codes >= 0)
     order = rows[np.argsort(codes[rows], kind="stable")]
     same = codes[order][1:] == codes[order][:-1]
-    return order[1:][same], order[:-1][same]
+    later, earlier = order[1:][same], order[:-1][same]
+    by_row = np.argsort(later, kind="stable")
+    return later[by_row], earlier[by_row]
 
 
 def combine(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
@@ -462,12 +459,15 @@ def unique_problems(
         if f is None or not f.constraints.get("unique"):
             continue
         codes, _ = column.typed_codes
-        for row, before in zip(*_previous(codes), strict=True):
-            problems.append(
-                Problem(file, int(lines[row]), column.name, str(column.value(row)) or None,
-                        "unique-error",
-                        f"unique error: the same as in the row at line {lines[before]}")
-            )  # fmt: skip
+        rows, before = _previous(codes)
+        earlier = dict(zip(rows.tolist(), before.tolist(), strict=True))
+
+        def make(r: int, c: Column = column, earlier: dict[int, int] = earlier) -> Problem:
+            message = f"unique error: the same as in the row at line {lines[earlier[r]]}"
+            return Problem(file, int(lines[r]), c.name, str(c.value(r)) or None, "unique-error",
+                           message)  # fmt: skip
+
+        problems += listed(rows, make)
     key = list(table.primary_key)
     if not key or not set(key) <= set(columns):
         return problems
@@ -485,15 +485,16 @@ def unique_problems(
         return text or None
 
     column = ", ".join(key)
-    for row in np.flatnonzero(empty):
-        problems.append(
-            Problem(file, int(lines[row]), column, value(int(row)), "primary-key",
-                    'duplicate key: cells composing the primary keys are all "None"')
-        )  # fmt: skip
-    codes = np.where(empty, -1, combined)
-    for row, before in zip(*_previous(codes), strict=True):
-        problems.append(
-            Problem(file, int(lines[row]), column, value(int(row)), "primary-key",
-                    f"duplicate key: the same as in the row at line {lines[before]}")
-        )  # fmt: skip
+    problems += listed(
+        np.flatnonzero(empty),
+        lambda r: Problem(file, int(lines[r]), column, value(r), "primary-key",
+                          'duplicate key: cells composing the primary keys are all "None"'),
+    )  # fmt: skip
+    rows, before = _previous(np.where(empty, -1, combined))
+    earlier = dict(zip(rows.tolist(), before.tolist(), strict=True))
+    problems += listed(
+        rows,
+        lambda r: Problem(file, int(lines[r]), column, value(r), "primary-key",
+                          f"duplicate key: the same as in the row at line {lines[earlier[r]]}"),
+    )  # fmt: skip
     return problems

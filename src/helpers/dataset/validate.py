@@ -23,7 +23,7 @@ from helpers.dataset.damage import damage_problems
 from helpers.dataset.foreign import foreign_key_problems, typed_frames
 from helpers.dataset.keys import positions
 from helpers.dataset.lines import line_of_record, line_of_row
-from helpers.dataset.problem import Problem
+from helpers.dataset.problem import Problem, listed
 from helpers.dataset.read import DIGITS, NOT_DIGITS, _failing_cells
 from helpers.dataset.records import read_records
 from helpers.dataset.resources import resource_problems
@@ -218,16 +218,15 @@ def _unreadable(path: str, column: Column, lines: np.ndarray) -> list[Problem]:
 
 def _at_rows(path: str, column: Column, lines: np.ndarray, bad: np.ndarray, message) -> list:
     rows = np.flatnonzero(np.append(bad, False)[column.codes])
-    texts = {}
-    problems = []
-    for row in rows:
-        value = column.cell(int(row))
+    texts: dict[str | None, str] = {}
+
+    def make(row: int) -> Problem:
+        value = column.cell(row)
         if value not in texts:
             texts[value] = message(value)
-        problems.append(
-            Problem(path, int(lines[row]), column.name, value, "type-error", texts[value])
-        )
-    return problems
+        return Problem(path, int(lines[row]), column.name, value, "type-error", texts[value])
+
+    return listed(rows, make)
 
 
 def cross_table_problems(
@@ -245,12 +244,13 @@ def cross_table_problems(
 
     def add(table: str, bad: np.ndarray, column: str, message) -> None:
         frame, path = t[table], schema.tables[table].path
-        for row in np.flatnonzero(bad):
+
+        def make(row: int) -> Problem:
             value = frame[column].iloc[row]
-            problems.append(
-                Problem(path, int(lines[table][row]), column,
-                        None if pd.isna(value) else str(value), "consistency", message(int(row)))
-            )  # fmt: skip
+            shown = None if pd.isna(value) else str(value)
+            return Problem(path, int(lines[table][row]), column, shown, "consistency", message(row))
+
+        problems.extend(listed(np.flatnonzero(bad), make))
 
     def name(row: int) -> str | None:
         return None if row < 0 else str(partners.iloc[row])
