@@ -119,28 +119,39 @@ def typed_frames(checked: dict[str, Checked], schema: Schema) -> dict[str, pd.Da
             if not more and schema.tables[target].primary_key == (ref,):
                 links.append((name, column, target, ref))
     keep = {(a, b) for a, b, _, _ in links} | {(c, d) for _, _, c, d in links}
-    frames = {}
+    shared = {(a, b): (c, d) for a, b, c, d in links if c in checked and a in checked}
+    data: dict[str, dict[str, pd.Series | None]] = {}
     for name, found in checked.items():
         table = schema.tables[name]
         dates = DATE_GROUPS[name].dates if name in DATE_GROUPS else ()
         keys = {*table.primary_key[:1], *dates} if len(table.primary_key) == 1 else {*dates}
-        data = {}
+        data[name] = {}
         for column in list(found.columns):
+            if (name, column) in shared:  # typed below, with the categories of its key
+                data[name][column] = None
+                continue
             categorical = column in keys or (name, column) in keep
-            data[column] = found.columns[column].series(categorical)
+            data[name][column] = found.columns[column].series(categorical)
             if (name, column) not in keep:
                 del found.columns[column]
-        frames[name] = pd.DataFrame(data)
-    for name, column, target, ref in links:
-        if name not in checked or column not in frames[name] or target not in checked:
+    for (name, column), (target, ref) in shared.items():
+        child = checked[name].columns[column]
+        parent = checked[target].columns.get(ref)
+        key = data[target].get(ref)
+        if (
+            parent is None
+            or key is None
+            or parent.typed is not None
+            or not isinstance(key.dtype, pd.CategoricalDtype)
+        ):
+            data[name][column] = child.series(True)
             continue
-        parent = checked[target].columns[ref]
-        dtype = frames[target][ref].dtype
-        if parent.typed is not None or not isinstance(dtype, pd.CategoricalDtype):
-            continue
-        codes = _row_codes(checked[name].columns[column], parent)
+        codes = _row_codes(child, parent)
         remap = np.append(np.cumsum(parent.valid) - 1, -1)
-        frames[name][column] = pd.Categorical.from_codes(
-            np.where(codes >= 0, remap[np.maximum(codes, -1)], -1).astype(np.int32), dtype=dtype
+        data[name][column] = pd.Series(
+            pd.Categorical.from_codes(
+                np.where(codes >= 0, remap[np.maximum(codes, -1)], -1).astype(np.int32),
+                dtype=key.dtype,
+            )
         )
-    return frames
+    return {name: pd.DataFrame(columns) for name, columns in data.items()}

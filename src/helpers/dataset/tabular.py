@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -238,6 +240,11 @@ class Column:
         return found.astype(np.int64), len(uniques)
 
     @cached_property
+    def distinct(self) -> int:
+        """How many distinct typed values the rows hold (every distinct cell is on a row)."""
+        return int(self.valid.sum()) if self.typed is None else self.entry_codes[1]
+
+    @cached_property
     def typed_codes(self) -> tuple[np.ndarray, int]:
         """Per row, the code of its typed value (-1: no value), and how many codes there are."""
         entries, n = self.entry_codes
@@ -313,10 +320,12 @@ def check_table(file: str, table: Table, records: Records) -> Checked:
     problems = header_problems(file, table, records.labels)
     expected = expected_fields(table, records.labels)
     lines = records.lines
-    columns = {
-        name: Column.of(name, f, i + 1, records.column(i), table.missing_values)
-        for i, (name, f) in enumerate(expected)
-    }
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # pyarrow's kernels free the GIL
+        read = [
+            pool.submit(Column.of, name, f, i + 1, records.column(i), table.missing_values)
+            for i, (name, f) in enumerate(expected)
+        ]
+        columns = {column.name: column for column in (r.result() for r in read)}
     records.release(range(len(expected)))
     width = records.width()
     blank = np.ones(records.n_rows, dtype=bool)
@@ -423,9 +432,12 @@ def header_problems(file: str, table: Table, labels: list[str]) -> list[Problem]
     return problems
 
 
-def _previous(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose code (>= 0) appeared on an earlier row, and the latest such earlier row."""
-    if not pd.Series(codes).duplicated().any():  # the common case, in one hashing pass
+def _previous(codes: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose code (>= 0) appeared on an earlier row, and the latest such earlier row
+    (``n``: how many codes there are, if known, so that "no repeat" is a count)."""
+    if (n is not None and np.count_nonzero(codes >= 0) == n) or (
+        n is None and not pd.Series(codes).duplicated().any()
+    ):  # the common case: as many rows with a value as distinct values
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     rows = np.flatnonzero(codes >= 0)
     order = rows[np.argsort(codes[rows], kind="stable")]
@@ -459,7 +471,7 @@ def unique_problems(
         if f is None or not f.constraints.get("unique"):
             continue
         codes, _ = column.typed_codes
-        rows, before = _previous(codes)
+        rows, before = _previous(codes, column.distinct)
         earlier = dict(zip(rows.tolist(), before.tolist(), strict=True))
 
         def make(r: int, c: Column = column, earlier: dict[int, int] = earlier) -> Problem:
