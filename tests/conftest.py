@@ -1,11 +1,14 @@
-"""Fixtures shared by the tests: a copy of the project's data to edit, and the project's whole
-scope loaded once. The test helpers beside this file (synthetic.py, filetools.py) are made
-importable."""
+"""Fixtures shared by the tests: a copy of the project's data to edit, the project's whole
+scope loaded once, and each distinct book built once per session (``book_builds``; a test
+marked ``fresh_book`` builds for real). The test helpers beside this file (synthetic.py,
+filetools.py, book_builds.py) are made importable."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,43 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers.paths import PROJECT_DATA  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fresh_book: Sphinx builds the book for real, not from the session's builds"
+    )
+
+
+@pytest.fixture(scope="session")
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test session shared by its xdist workers (each worker's temporary
+    folder is one level below the session's)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_books(session_folder: Path) -> Iterator[None]:
+    """Sphinx builds each distinct book once per session (see ``book_builds``)."""
+    from book_builds import shared
+
+    from helpers.publish.book import assemble
+
+    store = session_folder / "books"
+    store.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(assemble, "run_sphinx", shared(store, assemble.run_sphinx))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_book(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked ``fresh_book`` has Sphinx build its books for real."""
+    if request.node.get_closest_marker("fresh_book"):
+        from helpers.publish.book import assemble, build
+
+        monkeypatch.setattr(assemble, "run_sphinx", build.run_sphinx)
 
 
 @pytest.fixture
