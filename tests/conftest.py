@@ -17,6 +17,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers.paths import PROJECT_DATA  # noqa: E402
 
+# The test files that take longest (they run notebooks, reports or many validations), longest
+# first: the workers start on them, and the many short files fill in at the end, instead of
+# one worker finishing a long file alone (pyproject.toml: --no-loadscope-reorder keeps this
+# order). A file not named here runs after these, in collection order.
+LONGEST_FIRST = (
+    "tests/test_adapting_guide.py",
+    "tests/test_synthetic_report.py",
+    "tests/test_safe_outputs.py",
+    "tests/test_papermill_by_hand.py",
+    "tests/test_coding_workflow.py",
+    "tests/test_validate_corpus.py",
+    "tests/test_study.py",
+    "tests/test_figures.py",
+    "tests/test_incremental_report.py",
+    "tests/test_report.py",
+    "tests/test_validate_input.py",
+    "tests/test_site_browser.py",
+    "tests/test_site.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest files first (``LONGEST_FIRST``); the order within a file is kept, so that a
+    notebook's cells stay in order for nbval."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
