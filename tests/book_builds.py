@@ -39,7 +39,7 @@ def tree_digest(folder: Path, digest: Any) -> None:
 
 
 def book_key(
-    source_dir: Path, title: str, context: dict, extra_dir: Path, static_dirs: list[Path]
+    source_dir: Path, *, title: str, context: dict, extra_dir: Path, static_dirs: list[Path]
 ) -> str:
     """What decides a book's bytes: its sources, the files copied as they are, the static
     folders, the title, the template context and the package code."""
@@ -56,29 +56,12 @@ def shared(store: Path, build: Callable[..., list[str]]) -> Callable[..., list[s
     and copied from there for the same key; its warnings (without the sources' folder) are
     printed again, as it prints them."""
 
-    def run_sphinx(
-        source_dir: Path,
-        out_dir: Path,
-        doctree_dir: Path,
-        *,
-        title: str,
-        context: dict[str, Any],
-        extra_dir: Path,
-        static_dirs: list[Path],
-    ) -> list[str]:
-        key = book_key(source_dir, title, context, extra_dir, static_dirs)
+    def run_sphinx(source_dir: Path, out_dir: Path, doctree_dir: Path, **options: Any) -> list[str]:
+        key = book_key(source_dir, **options)
         kept = store / key
         with exclusive_lock(store / f"{key}.lock", wait=WAIT, busy=f"book {key} still building"):
             if not kept.is_dir():
-                lines = build(
-                    source_dir,
-                    out_dir,
-                    doctree_dir,
-                    title=title,
-                    context=context,
-                    extra_dir=extra_dir,
-                    static_dirs=static_dirs,
-                )
+                lines = build(source_dir, out_dir, doctree_dir, **options)
                 shown = [line.replace(str(source_dir) + os.sep, "") for line in lines]
                 staging = Path(tempfile.mkdtemp(dir=store, prefix=f".{key[:12]}."))
                 shutil.copytree(out_dir, staging / "html", symlinks=True)
