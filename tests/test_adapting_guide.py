@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from filetools import digest
 
 from helpers.paths import PROJECT_ROOT as ROOT
 
@@ -100,3 +101,24 @@ def test_the_second_coder_is_compared_on_the_new_source_only(walk_through) -> No
     assert "Sources compared: S005" in compared.stdout
     assert "How to read alpha" in compared.stdout and "too unstable" in compared.stdout
     assert "event_type" in compared.stdout and "event_theme:transnational_crime" in compared.stdout
+
+
+def test_only_leaves_the_other_notebooks_outputs_and_the_site(walk_through) -> None:
+    """After the guide's whole report (and its re-run of one notebook), a forced re-run of
+    another notebook rewrites only that notebook's outputs: the others and the site stay."""
+    work, _ = walk_through
+    study = work / "my-study"
+    before = digest(study / "output")
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers", "report", str(study), "--only", "01_dataset_overview"]
+        + ["--force"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "ran 01_dataset_overview: --force" in run.stdout
+    after = digest(study / "output")
+    kept = [k for k in before if not k.startswith(("01_dataset_overview/", "notebooks/01_"))]
+    assert any(k.startswith("site/") for k in kept)
+    assert kept and all(after.get(k) == before[k] for k in kept if not k.startswith("."))

@@ -98,6 +98,34 @@ def test_notebook_reruns_with_one_partner_and_narrow_years(tmp_path) -> None:
     assert executed["metadata"]["papermill"]["parameters"]["partners"] == ["VNM"]
 
 
+def test_printed_text_sent_in_pieces_is_stored_as_one_output(tmp_path) -> None:
+    """A busy kernel may send one print's text in two messages: the stored notebook is the
+    same as when it sends one."""
+    import nbformat
+
+    def stream(name: str, text: str) -> dict:
+        return nbformat.v4.new_output("stream", name=name, text=text)
+
+    pieces = [stream("stdout", "- CHN: 1 source\n"), stream("stdout", "A cell backed")]
+    pieces += [stream("stdout", "\n"), stream("stderr", "warning\n"), stream("stdout", "end\n")]
+    whole = [stream("stdout", "- CHN: 1 source\nA cell backed\n")] + pieces[3:]
+    stored = []
+    for outputs in (pieces, whole):
+        cell = nbformat.v4.new_code_cell("print(...)", outputs=outputs, execution_count=1)
+        cell.id = "printing"
+        path = tmp_path / "run.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+        job = report.Job(NOTEBOOKS[0], tmp_path / NOTEBOOKS[0].name, {"partners": "all"})
+        stored.append(report.normalise(path, job))
+    assert stored[0] == stored[1]
+    outputs = json.loads(stored[0])["cells"][0]["outputs"]
+    assert [(o["name"], "".join(o["text"])) for o in outputs] == [
+        ("stdout", "- CHN: 1 source\nA cell backed\n"),
+        ("stderr", "warning\n"),
+        ("stdout", "end\n"),
+    ]
+
+
 def test_the_project_has_notebooks_to_check() -> None:
     """The checks below run once per notebook: none found would pass them all."""
     assert NOTEBOOKS and all(p.stat().st_size for p in NOTEBOOKS)

@@ -603,10 +603,13 @@ def test_report_removes_what_a_killed_run_left(tmp_path, fake_jobs) -> None:
 
 
 def test_terminated_report_leaves_no_temporary(tmp_path) -> None:
-    """SIGTERM while notebooks run: the report stops, and no temporary file stays behind."""
+    """SIGTERM while notebooks run: the report stops, and no temporary file stays behind. Two
+    notebooks at a time, not one per core and one more: the report lets the running ones
+    finish before it stops, and each of them is a whole notebook's run."""
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "helpers", "report", "--data", str(DATA), "--out", str(out)],
+        [sys.executable, "-m", "helpers", "report", "--data", str(DATA), "--out", str(out)]
+        + ["--jobs", "2"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -41,6 +41,7 @@ def rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
+@pytest.mark.fresh_book  # built again by Sphinx, not copied from the session's first build
 def test_site_is_deterministic(site: Path, tmp_path: Path) -> None:
     again = build_site(ROOT / "notebooks", ROOT / "figures", ROOT / "data", tmp_path / "site")
     assert digest(again.parent) == digest(site)

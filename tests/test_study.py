@@ -1,5 +1,7 @@
 """A study is a folder of its own: init makes it, commands work inside it, and nothing of the
-project's tracked files changes."""
+project's tracked files changes. (That ``--only`` leaves the other notebooks' outputs and the
+site of a study's whole report is checked on the study of the adapting guide, which has had
+one: tests/test_adapting_guide.py.)"""
 
 from __future__ import annotations
 
@@ -91,14 +93,3 @@ def test_report_of_a_study_with_only_and_params(tmp_path: Path) -> None:
     ]
     refused = helpers("report", str(study.root), "--only", "99")
     assert refused.returncode == 2 and "--only: no notebook" in refused.stderr
-
-
-def test_only_leaves_the_other_notebooks_outputs_and_the_site(tmp_path: Path) -> None:
-    study = init_study(tmp_path / "s")
-    assert helpers("report", str(study.root)).returncode == 0
-    before = digest(study.output)
-    run = helpers("report", str(study.root), "--only", "01_dataset_overview", "--force")
-    assert run.returncode == 0, run.stderr
-    after = digest(study.output)
-    kept = [k for k in before if not k.startswith(("01_dataset_overview/", "notebooks/01_"))]
-    assert kept and all(after.get(k) == before[k] for k in kept if not k.startswith("."))

@@ -168,7 +168,8 @@ def _chosen(sources: list[Path], only: Sequence[str] | None) -> list[Path]:
 
 
 def normalise(path: Path, job: Job) -> str:
-    """The executed notebook without what changes from run to run (timings, paths, random ids)."""
+    """The executed notebook without what changes from run to run (timings, paths, random ids,
+    how the kernel split printed text into messages)."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -192,11 +193,32 @@ def normalise(path: Path, job: Job) -> str:
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = merged_streams(cell.outputs)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
         elif not cell.get("id"):
             cell.id = f"cell-{index}"
     return nbformat.writes(nb) + "\n"
+
+
+def merged_streams(outputs: list) -> list:
+    """Outputs with each run of consecutive stream outputs of one name (stdout, stderr) as one:
+    the kernel sends a cell's printed text in as many pieces as its flushes happen to make
+    (more on a busy machine), the same text either way."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
 
 
 def run_job(job: Job, progress: bool) -> None:
