@@ -259,15 +259,14 @@ def _restricted(
     and instruments it bears on, and the rows that hang on them, with keys as text."""
     cut = {"themes": tables["themes"]}
     for table in EVIDENCE:
-        frame = tables[table].astype({"source_id": "string"})
-        frame["source_id"] = frame.source_id.map(ids)
-        cut[table] = frame[frame.source_id.isin(sources)].reset_index(drop=True)
+        frame = tables[table].assign(source_id=_keys(tables[table].source_id).map(ids))
+        cut[table] = frame[frame.source_id.isin(list(sources)).to_numpy()].reset_index(drop=True)
     out = dict(cut)
     for table, key in UNIT_KEYS.items():
-        frame = tables[table].astype({key: "string"})
+        frame = tables[table].assign(**{key: _keys(tables[table][key])})
         child = next(c for c, k, parent in CHILDREN if parent == table and c != "participants")
-        evidence = cut[child][key].astype("string").dropna().unique()
-        out[table] = frame[frame[key].isin(evidence)].reset_index(drop=True)
+        evidence = _keys(cut[child][key]).dropna().unique()
+        out[table] = frame[frame[key].isin(evidence).to_numpy()].reset_index(drop=True)
     return _with_children(out, cut)
 
 
@@ -275,9 +274,9 @@ def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd
     """``units`` (events and instruments) with the rows of ``tables`` that hang on them."""
     out = dict(units)
     for table, key, parent in CHILDREN:
-        frame = tables[table].astype({key: "string"})
+        frame = tables[table].assign(**{key: _keys(tables[table][key])})
         keys = units[parent][key].dropna().unique()
-        out[table] = frame[frame[key].isin(keys)].reset_index(drop=True)
+        out[table] = frame[frame[key].isin(keys).to_numpy()].reset_index(drop=True)
     return out
 
 
@@ -296,8 +295,13 @@ def _only_units(tables: dict[str, pd.DataFrame], keep: dict[str, pd.Index]) -> d
 
 
 def _keys(column: pd.Series) -> pd.Series:
-    """A key column as plain text."""
-    return column.astype(str).astype(object)
+    """A key column as plain text (Python strings, missing as None), for hashing and joining."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        text = column.cat.categories.astype(str).to_numpy(dtype=object)
+        values = np.append(text, None)[column.cat.codes.to_numpy()]  # code -1: missing
+    else:
+        values = column.to_numpy(dtype=object, na_value=None)
+    return pd.Series(values, index=column.index, dtype=object)
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -347,6 +351,7 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
         themes = sorted(set(a[table].theme_id.astype(str)) | set(b[table].theme_id.astype(str)))
         units = _keys(a[parent][key]).unique()
         units = pd.Index(units[pd.Index(units).isin(_keys(b[parent][key]))])  # coded by both
+        raised_a, raised_b = _raised(a[table], key, units), _raised(b[table], key, units)
         for theme in themes:
             index = pd.MultiIndex(  # (unit, theme), built without a tuple per unit
                 levels=[units, [theme]], codes=[np.arange(len(units)), np.zeros(len(units), int)]
@@ -356,8 +361,8 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
                 f"Theme: {labels.get(theme, theme)}" + ("" if kind == "event" else " (instrument)"),
                 table,
                 (key, "theme_id"),
-                _presence(a[table], key, theme, index),
-                _presence(b[table], key, theme, index),
+                _presence(raised_a, theme, index),
+                _presence(raised_b, theme, index),
             )
         for column, label in (("voice", "Voice of a theme"), ("raised_by", "Who raised a theme")):
             yield Variable(
@@ -389,11 +394,20 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
         )
 
 
-def _presence(links: pd.DataFrame, key: str, theme: str, index: pd.MultiIndex) -> pd.Series:
+def _raised(links: pd.DataFrame, key: str, units: pd.Index) -> dict[str, np.ndarray]:
+    """Per theme: the positions in ``units`` of the units the coding links it to."""
+    at = units.get_indexer(_keys(links[key]))
+    themes = _keys(links.theme_id).to_numpy()
+    found = at >= 0
+    frame = pd.DataFrame({"theme": themes[found], "at": at[found]})
+    return {str(t): group.to_numpy() for t, group in frame.groupby("theme", sort=False).at}
+
+
+def _presence(raised: dict[str, np.ndarray], theme: str, index: pd.MultiIndex) -> pd.Series:
     """Per unit of ``index`` (unit, theme): whether the coding links ``theme`` to the unit (in
     any voice)."""
-    raised = _keys(links[key])[(links.theme_id.astype(str) == theme).to_numpy()].unique()
-    found = index.get_level_values(0).isin(raised)
+    found = np.zeros(len(index), dtype=bool)
+    found[raised.get(theme, np.array([], dtype=np.int64))] = True
     return pd.Series(np.where(found, "yes", "no").astype(object), index=index)
 
 
@@ -403,18 +417,21 @@ def _joined(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series:
     if frame.empty:
         return pd.Series(dtype=object)
     parts = pd.DataFrame({k: _keys(frame[k]) for k in key}).assign(_v=_text(frame[column]))
-    parts = parts.drop_duplicates().sort_values([*key, "_v"]).reset_index(drop=True)
-    keys = parts[key]
-    first = (keys != keys.shift()).any(axis=1).to_numpy()  # the first row of each group
-    starts = np.flatnonzero(first)
-    ends = np.append(starts[1:], len(parts))
-    values = parts._v.tolist()
-    joined = [
-        values[i] if j - i == 1 else " + ".join(values[i:j])
-        for i, j in zip(starts.tolist(), ends.tolist(), strict=True)
-    ]
-    heads = keys.iloc[starts]
-    index = pd.MultiIndex.from_frame(heads) if len(key) > 1 else pd.Index(heads[key[0]])
+    parts = parts.drop_duplicates()
+    group = parts.groupby(key, sort=False).ngroup().to_numpy()  # numbered as first seen
+    first = ~pd.Series(group).duplicated().to_numpy()
+    values = parts._v.to_numpy(dtype=object)
+    joined = values[first].copy()  # one per group, in the order of the group numbers
+    several = np.bincount(group)[group] > 1
+    if several.any():
+        rest = pd.DataFrame({"g": group[several], "v": values[several]}).sort_values(["g", "v"])
+        g, v = rest.g.to_numpy(), rest.v.tolist()
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        ends = np.append(starts[1:], len(g))
+        for i, j in zip(starts.tolist(), ends.tolist(), strict=True):
+            joined[g[i]] = " + ".join(v[i:j])
+    heads = [parts[k].to_numpy()[first] for k in key]
+    index = pd.MultiIndex.from_arrays(heads, names=key) if len(key) > 1 else pd.Index(heads[0])
     return pd.Series(joined, index=index, dtype=object)
 
 
