@@ -13,6 +13,7 @@ from synthetic import generate  # noqa: E402
 from helpers.analysis.dataset_overview import timeline  # noqa: E402
 from helpers.analysis.scope import resolve  # noqa: E402
 from helpers.coding.simulation import listed  # noqa: E402
+from helpers.dataset.lines import line_of_row, row_lines  # noqa: E402
 from helpers.figures.dataset_overview import MAX_LIFE_CYCLES, life_cycles  # noqa: E402
 from helpers.figures.style import figure_context  # noqa: E402
 
@@ -23,7 +24,8 @@ def test_life_cycles_draw_the_most_recent_instruments_and_say_so(tmp_path) -> No
     agreements = timeline(scope).agreements
     total = agreements.instrument_id.nunique()
     assert total > MAX_LIFE_CYCLES
-    fig = life_cycles(agreements, scope.vocabulary("instrument_steps", "step"), figure_context(scope))
+    steps = scope.vocabulary("instrument_steps", "step")
+    fig = life_cycles(agreements, steps, figure_context(scope))
     ax = fig.axes[0]
     drawn = [t.get_text().split(" ")[0] for t in ax.get_yticklabels()]
     assert len(drawn) == MAX_LIFE_CYCLES
@@ -41,3 +43,11 @@ def test_a_long_list_of_changes_is_cut_and_counted() -> None:
     assert text.splitlines()[:50] == changes[:50]
     assert text.splitlines()[-1] == "... and 70 more"
     assert listed(changes[:7]) == "\n".join(changes[:7])  # a short list as it is
+
+
+def test_row_lines_count_lines_as_line_of_row_does(tmp_path) -> None:
+    # a quoted cell over two lines moves every later record down; past the end, the row's
+    # own number stands, as in line_of_row
+    path = tmp_path / "t.csv"
+    path.write_text('id,note\na,"one\ntwo"\nb,plain\nc,x\n', encoding="utf-8")
+    assert row_lines(path, 4) == [line_of_row(path, row) for row in range(4)] == [2, 4, 5, 5]
