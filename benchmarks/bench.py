@@ -68,6 +68,7 @@ SYNTHETIC_OCCASIONS = 4550  # tests/synthetic.generate: about 10,000 events
 MILLION_OCCASIONS = 455_000  # the same generator: about 1,000,000 events (14.6M rows, 1.1 GB)
 MILLION_TIMEOUT = 1200  # seconds the 1M-event report (and its validation) may take here
 DUCKDB_SIZES = [1_000_000, 10_000_000] + ([100_000_000] if "--duckdb-100m" in sys.argv else [])
+PANDAS_LARGEST = 10_000_000  # events the pandas path is measured at (in memory)
 PY = sys.executable
 QUICK = "--quick" in sys.argv
 
@@ -626,17 +627,18 @@ def duckdb_runs(work: Path) -> None:
         written = run_measured([PY, script, "write", str(folder), str(n)])
         size = (folder / "events.parquet").stat().st_size
         found = {}
-        for engine in ("duckdb", "pandas"):
+        # pandas holds the table in memory (2.7 GiB at 10M events, measured): not tried at 100M
+        for engine in ("duckdb", "pandas") if n <= PANDAS_LARGEST else ("duckdb",):
             found[engine] = run_measured([PY, script, engine, str(folder)], check=False)
             seconds, peak, text = found[engine]
-            inner = text.split()[0] if text and not text.startswith("FAILED") else text
+            inner = text if text.startswith("FAILED") else f"{text.split()[0]} s counting"
             print(
                 f"{n:>12,d} events ({size / 2**20:6.0f} MiB Parquet, written in "
-                f"{written[0]:5.1f} s)  {engine:6s} {seconds:7.2f} s in all ({inner} s counting), "
+                f"{written[0]:5.1f} s)  {engine:6s} {seconds:7.2f} s in all ({inner}), "
                 f"peak {peak / 2**20:7.0f} MiB"
             )
-        same = found["duckdb"][2].split()[1:] == found["pandas"][2].split()[1:]
-        if not found["pandas"][2].startswith("FAILED"):
+        if "pandas" in found and not found["pandas"][2].startswith("FAILED"):
+            same = found["duckdb"][2].split()[1:] == found["pandas"][2].split()[1:]
             print(f"{'':12s}  same occasions counted by both: {same}")
         rows[n] = found
         shutil.rmtree(folder, ignore_errors=True)

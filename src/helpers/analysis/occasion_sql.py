@@ -25,9 +25,13 @@ WITH dated AS (
            CASE WHEN e.parent_event_id IS NOT NULL AND p.event_id IS NOT NULL THEN p.own_year
                 ELSE e.own_year END AS year
     FROM dated e LEFT JOIN dated p ON e.parent_event_id = p.event_id
+), by_occasion AS (  -- grouped twice rather than count(DISTINCT): both steps can spill
+    SELECT partner_id, year, occasion, count(*) AS events
+    FROM keyed
+    GROUP BY partner_id, year, occasion
 )
-SELECT partner_id, year, count(*) AS events, count(DISTINCT occasion) AS occasions
-FROM keyed
+SELECT partner_id, year, sum(events) AS events, count(*) AS occasions
+FROM by_occasion
 GROUP BY partner_id, year
 """
 
