@@ -3,18 +3,20 @@
 Prints: the kernel floor (a plain `python -c pass`, one papermill run of a one-cell notebook,
 and how often papermill's kernel shutdown stalls) and the zero-work floor of a report; the
 report on data/ from scratch, again with nothing changed and after editing one notebook;
-validation and the whole report on a generated dataset of about 10,000 events (wall time and
-peak memory over all processes); validation of a generated data directory of 1,000,000 events
-(benchmarks/synthetic_dataset.py; wall time and the validator's peak memory); each notebook
-under papermill against the same code run as a plain script; every aggregation, analysis and
-figure function on synthetic tables of 10,000, 100,000 and 1,000,000 events (figures built, not
-drawn); setting up the environment; `make test` on a fresh clone, with its CPU
-time and how many notebooks it ran (skip it with --no-tests); and
+validation and the whole report on generated datasets of about 10,000 and 1,000,000 events
+(wall time and peak memory over all processes); validation of a generated data directory of
+1,000,000 events (benchmarks/synthetic_dataset.py; the validator's peak memory); occasion
+counts over Parquet of 1,000,000 and 10,000,000 events (100,000,000 with --duckdb-100m),
+DuckDB against pandas; each notebook under papermill against the same code run as a plain
+script; every aggregation, analysis and figure function on synthetic tables of 10,000, 100,000
+and 1,000,000 events (figures built, not drawn); setting up the environment; `make test` on a
+fresh clone, with its CPU time and how many notebooks it ran (skip it with --no-tests); and
 last, issue 14's table of every measured row beside its target.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -44,6 +46,7 @@ from helpers.analysis import (  # noqa: E402
     dataset_overview,
     interlocutors,
     narrative,
+    occasion_sql,
     occasions,
     tally,
     themes,
@@ -65,6 +68,10 @@ from helpers.paths import PROJECT_ROOT  # noqa: E402
 
 CORES = os.cpu_count() or 1
 SYNTHETIC_OCCASIONS = 4550  # tests/synthetic.generate: about 10,000 events
+MILLION_OCCASIONS = 455_000  # the same generator: about 1,000,000 events (14.6M rows, 1.1 GB)
+MILLION_TIMEOUT = 1200  # seconds the 1M-event report (and its validation) may take here
+DUCKDB_SIZES = [1_000_000, 10_000_000] + ([100_000_000] if "--duckdb-100m" in sys.argv else [])
+PANDAS_LARGEST = 10_000_000  # events the pandas path is measured at (in memory)
 PY = sys.executable
 QUICK = "--quick" in sys.argv
 
@@ -236,6 +243,7 @@ AGGREGATIONS = [
         "tally.joined",
         lambda s: tally.joined(s.tables["participants"], ["person_id"], "title_as_stated", "; "),
     ),
+    ("occasion_sql.occasion_counts", lambda s: occasion_sql.occasion_counts(in_duckdb(s))),
     ("narrative.scope_line", narrative.scope_line),
     ("narrative.limits", narrative.limits),
     ("narrative.top_themes", lambda s: narrative.top_themes(themes_by_partner.themes_by_voice(s))),
@@ -245,6 +253,16 @@ AGGREGATIONS = [
     ),
     ("narrative.year_span", lambda s: narrative.year_span(themes_over_time.themes_by_year(s).year)),
 ]
+
+
+def in_duckdb(scope):
+    """A DuckDB connection with the scope's events as a view (keys as plain text)."""
+    import duckdb
+
+    columns = ["event_id", "partner_id", "parent_event_id", "start_date"]
+    con = duckdb.connect()
+    con.register("events", scope.tables["events"][columns].astype("string"))
+    return con
 
 
 @cache
@@ -487,20 +505,28 @@ def setup_time(work: Path) -> None:
     print(f"first import of the stack {first:5.2f} s (writes bytecode once), then {again:5.2f} s")
 
 
-def run_measured(cmd: list[str], *, check: bool = True, **kwargs) -> tuple[float, int, str]:
+def run_measured(
+    cmd: list[str], *, check: bool = True, timeout: float | None = None, **kwargs
+) -> tuple[float, int, str]:
     """Wall seconds, peak resident memory summed over the process and all its children
     (sampled every 0.1 s), and the standard output of ``cmd`` (unless ``check``, a failure
-    gives its last line of error output instead, prefixed "FAILED")."""
+    gives its last line of error output instead, prefixed "FAILED"; past ``timeout`` seconds
+    the process tree is stopped and the text is "NOT FINISHED")."""
     import psutil
 
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, **kwargs)
-        root, peak = psutil.Process(proc.pid), 0
+        root, peak, stopped = psutil.Process(proc.pid), 0, False
         while proc.poll() is None:
             try:
                 tree = [root, *root.children(recursive=True)]
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                if timeout is not None and time.perf_counter() - start > timeout:
+                    for process in reversed(tree):  # children first, then the process itself
+                        with contextlib.suppress(psutil.Error):
+                            process.kill()
+                    stopped = True
             except psutil.Error:
                 pass
             time.sleep(0.1)
@@ -508,6 +534,8 @@ def run_measured(cmd: list[str], *, check: bool = True, **kwargs) -> tuple[float
         out.seek(0)
         err.seek(0)
         text, errors = out.read(), err.read()
+    if stopped:
+        return seconds, peak, f"NOT FINISHED: stopped after {timeout:.0f} s"
     if proc.returncode:
         lines = [line for line in errors.splitlines() if "Error" in line] or ["(no message)"]
         if check:
@@ -545,30 +573,75 @@ def report_runs(work: Path) -> None:
 
 
 def synthetic_runs(work: Path) -> None:
-    """Validation and the whole report on a generated dataset of about 10,000 events."""
+    """Validation and the whole report on generated datasets of about 10,000 and 1,000,000
+    events (the larger one stopped after ``MILLION_TIMEOUT`` seconds)."""
     section("Validation and the full report on a generated dataset (tests/synthetic.py)")
     sys.path.insert(0, str(PROJECT_ROOT / "tests"))
     from synthetic import generate
 
-    data = work / "synthetic"
-    generate(data, n_occasions=SYNTHETIC_OCCASIONS)
-    with open(data / "events.csv", encoding="utf-8") as handle:
-        events = sum(1 for _ in handle) - 1
     code = (
         "import sys; from helpers.dataset.validate import require_valid; require_valid(sys.argv[1])"
     )
-    validation = run_measured([PY, "-c", code, str(data)])
-    report = run_measured(
-        [PY, "-m", "helpers", "report", "--data", str(data), "--out", str(work / "synrep")],
-        cwd=PROJECT_ROOT,
-        check=False,
-    )
-    for what, (seconds, peak, text) in (("validate", validation), ("full report", report)):
-        failed = f" {text}" if text.startswith("FAILED") else ""
-        print(
-            f"{what:12s} {events:,d} events: {seconds:7.2f} s, peak {peak / 2**20:7.0f} MiB{failed}"
+    sizes = [SYNTHETIC_OCCASIONS] + ([] if QUICK else [MILLION_OCCASIONS])
+    for n_occasions in sizes:
+        data = work / f"synthetic-{n_occasions}"
+        start = time.perf_counter()
+        generate(data, n_occasions=n_occasions)
+        made = time.perf_counter() - start
+        with open(data / "events.csv", encoding="utf-8") as handle:
+            events = sum(1 for _ in handle) - 1
+        large = n_occasions == MILLION_OCCASIONS
+        timeout = MILLION_TIMEOUT if large else None
+        validation = run_measured([PY, "-c", code, str(data)], check=False, timeout=timeout)
+        report = run_measured(
+            [PY, "-m", "helpers", "report", "--data", str(data), "--out", str(work / "synrep")],
+            cwd=PROJECT_ROOT,
+            check=False,
+            timeout=timeout,
         )
-    RESULTS["synthetic"] = {"events": events, "validate": validation, "report": report}
+        shutil.rmtree(work / "synrep", ignore_errors=True)
+        print(f"generated {events:,d} events in {made:.0f} s")
+        for what, (seconds, peak, text) in (("validate", validation), ("full report", report)):
+            failed = f" {text}" if text.startswith(("FAILED", "NOT FINISHED")) else ""
+            print(
+                f"{what:12s} {events:,d} events: {seconds:7.2f} s, peak {peak / 2**20:7.0f} MiB"
+                f"{failed}"
+            )
+        RESULTS["million" if large else "synthetic"] = {
+            "events": events,
+            "validate": validation,
+            "report": report,
+        }
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def duckdb_runs(work: Path) -> None:
+    """Occasion counts by partner and year over Parquet: DuckDB (out of core, memory capped at
+    1 GB) against pandas (the table in memory), each in a process of its own."""
+    section("Occasion counts over Parquet: DuckDB (memory_limit 1GB) against pandas")
+    script = str(PROJECT_ROOT / "benchmarks" / "duckdb_scale.py")
+    rows = {}
+    for n in DUCKDB_SIZES:
+        folder = work / f"parquet-{n}"
+        written = run_measured([PY, script, "write", str(folder), str(n)])
+        size = (folder / "events.parquet").stat().st_size
+        found = {}
+        # pandas holds the table in memory (2.7 GiB at 10M events, measured): not tried at 100M
+        for engine in ("duckdb", "pandas") if n <= PANDAS_LARGEST else ("duckdb",):
+            found[engine] = run_measured([PY, script, engine, str(folder)], check=False)
+            seconds, peak, text = found[engine]
+            inner = text if text.startswith("FAILED") else f"{text.split()[0]} s counting"
+            print(
+                f"{n:>12,d} events ({size / 2**20:6.0f} MiB Parquet, written in "
+                f"{written[0]:5.1f} s)  {engine:6s} {seconds:7.2f} s in all ({inner}), "
+                f"peak {peak / 2**20:7.0f} MiB"
+            )
+        if "pandas" in found and not found["pandas"][2].startswith("FAILED"):
+            same = found["duckdb"][2].split()[1:] == found["pandas"][2].split()[1:]
+            print(f"{'':12s}  same occasions counted by both: {same}")
+        rows[n] = found
+        shutil.rmtree(folder, ignore_errors=True)
+    RESULTS["duckdb"] = rows
 
 
 VALIDATE_CODE = (
@@ -668,6 +741,7 @@ def issue_table() -> None:
     helpers = RESULTS.get("helpers", {})
     syn = RESULTS.get("synthetic")
     rows = []
+    million = RESULTS.get("million")
     valid = RESULTS.get("validate")
     if valid:
         rows.append(
@@ -677,14 +751,31 @@ def issue_table() -> None:
                 "1,000,000 events <= 15 s, <= 2 GiB",
             )
         )
-    if syn:
-        n, (rs, rp, rt) = syn["events"], syn["report"]
-        failed = f"; {rt}" if rt.startswith("FAILED") else ""
+    for found in (syn, million):
+        if found:
+            n, (rs, rp, rt) = found["events"], found["report"]
+            failed = f"; {rt}" if rt.startswith(("FAILED", "NOT FINISHED")) else ""
+            vs, _, vt = found["validate"]
+            validation = "over the time allowed" if vt.startswith("NOT FINISHED") else f"{vs:.0f} s"
+            rows.append(
+                (
+                    f"full report on {n:,d} events",
+                    f"{rs:.1f} s, {rp / 2**30:.2f} GiB over all processes (validation alone: "
+                    f"{validation}){failed}",
+                    "1,000,000 events <= 90 s end to end, <= 4 GiB",
+                )
+            )
+    for n, found in RESULTS.get("duckdb", {}).items():
+        cells = [
+            f"{engine} {s:.1f} s, {p / 2**30:.2f} GiB"
+            + (" (failed)" if t.startswith("FAILED") else "")
+            for engine, (s, p, t) in found.items()
+        ]
         rows.append(
             (
-                f"full report on {n:,d} events",
-                f"{rs:.1f} s, {rp / 2**30:.2f} GiB over all processes{failed}",
-                "1,000,000 events <= 90 s end to end, <= 4 GiB",
+                f"occasion counts over Parquet, {n:,d} events",
+                "; ".join(cells),
+                "tens of millions of rows on one machine (DuckDB, out of core)",
             )
         )
     grid = helpers.get("figure interlocutors_by_year")
@@ -733,6 +824,7 @@ def main() -> None:
         report_runs(work)
         synthetic_runs(work)
         validation_at_scale(work)
+        duckdb_runs(work)
         per_notebook(work)
         helpers_at_scale()
         setup_time(work)

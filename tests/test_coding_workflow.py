@@ -82,6 +82,48 @@ def test_hand_worked_alpha() -> None:
     assert pd.isna(nominal_alpha(a.replace("b", "a"), a.replace("b", "a")))  # no variation
 
 
+def test_alpha_agrees_with_the_krippendorff_package() -> None:
+    # random codings (invented): up to 8 values, units coded by one coder only, a few units
+    import krippendorff
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    compared = 0
+    for _ in range(200):
+        n, values = int(rng.integers(1, 40)), int(rng.integers(1, 9))
+        index = [f"u{i}" for i in range(n)]
+        a = pd.Series(rng.integers(0, values, n).astype(str), index=index)
+        b = pd.Series(rng.integers(0, values, n).astype(str), index=index)
+        a, b = a[rng.random(n) < 0.8], b[rng.random(n) < 0.8]
+        units, seen = sorted(set(a.index) | set(b.index)), sorted(set(a) | set(b))
+        code = {v: i for i, v in enumerate(seen)}
+        data = [[code[s[u]] if u in s.index else np.nan for u in units] for s in (a, b)]
+        try:
+            with np.errstate(all="ignore"):
+                expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+        except ValueError:  # the package refuses: a single value, or no unit coded by both
+            expected = float("nan")
+        if np.isnan(expected):
+            assert np.isnan(nominal_alpha(a, b))
+        else:
+            assert nominal_alpha(a, b) == pytest.approx(expected, abs=1e-12)
+            compared += 1
+    assert compared > 100
+
+
+def test_alpha_of_many_units_with_many_values() -> None:
+    # 20,000 units, each its own value (as a date or a parent visit can be): the package
+    # would build a 20,000 x 20,000 x 20,000 array; one disagreement on the first unit
+    units = [f"E{i:05d}" for i in range(20_000)]
+    a = pd.Series(units, index=units)
+    b = a.copy()
+    b.iloc[0] = "other"
+    n, observed = 40_000, 2  # pairable values; the pair (E00000, other) counted both ways
+    squares = 19_999 * 2**2 + 2 * 1**2  # n_c^2 over the values
+    assert nominal_alpha(a, b) == pytest.approx(1 - (n - 1) * observed / (n**2 - squares))
+    assert nominal_alpha(a, a) == 1.0
+
+
 def test_identical_codings_agree_fully() -> None:
     result = compare(DATA, DATA)
     defined = result.alphas.dropna(subset=["alpha"])
@@ -89,8 +131,12 @@ def test_identical_codings_agree_fully() -> None:
     assert result.disagreements.empty
 
 
-def test_perturbed_coding_lists_every_change(tmp_path) -> None:
-    changes = perturb(DATA, tmp_path / "b", seed=3, rate=0.3)
+@pytest.mark.parametrize(
+    ("seed", "rate"),
+    [(3, 0.3), (20261122, 0.2)],  # the second: notebook 06's, whose copy is not validated again
+)
+def test_perturbed_coding_lists_every_change(tmp_path, seed, rate) -> None:
+    changes = perturb(DATA, tmp_path / "b", seed=seed, rate=rate)
     assert changes and validate_dataset(tmp_path / "b") == []
     result = compare(DATA, tmp_path / "b")
     units = {(row.unit.split(" / ")[0], row.variable) for row in result.disagreements.itertuples()}

@@ -16,17 +16,15 @@ participants and theme links cite their source).
 from __future__ import annotations
 
 import textwrap
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import krippendorff
 import numpy as np
 import pandas as pd
 
 from helpers.analysis.scope import Scope, resolve
-from helpers.dataset.lines import line_of_row
+from helpers.dataset.lines import row_lines
 from helpers.dataset.schema import Schema
 from helpers.errors import DataError
 from helpers.paths import DESCRIPTOR_NAME, SECOND_CODING_NAME
@@ -106,19 +104,39 @@ class Comparison:
 
 
 def nominal_alpha(a: pd.Series, b: pd.Series) -> float:
-    """Krippendorff's alpha (nominal) for two coders; NaN when it is undefined (no variation)."""
-    units = sorted(set(a.index) | set(b.index))
-    values = sorted(set(a) | set(b))
-    code = {v: i for i, v in enumerate(values)}
-    data = np.array(
-        [[code[s[u]] if u in s.index else np.nan for u in units] for s in (a, b)], dtype=float
-    )
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
-    except ValueError:  # one value only, or no unit coded by both: alpha is undefined
+    """Krippendorff's alpha (nominal) for two coders, each a value per unit (the index); NaN
+    when it is undefined (no unit coded by both, or a single value throughout)."""
+    _, x, y = _paired(a, b)
+    return _alpha(x, y)
+
+
+def _alpha(x: np.ndarray, y: np.ndarray) -> float:
+    """Alpha of two coders' values of the same units, from the coincidences directly, in time
+    and memory linear in the units.
+
+    With two coders, each unit adds the pairs (x, y) and (y, x) to the coincidence matrix, so
+    the observed disagreement is twice the units that differ, and with n = 2 x units pairable
+    values, n_c of them the value c: alpha = 1 - (n - 1) D_o / (n^2 - sum n_c^2). This is
+    the formula of ``krippendorff.alpha``, which builds a units x values x values array on the
+    way (hundreds of GiB once a variable such as a date takes thousands of values over
+    thousands of units); the tests check that the two agree."""
+    n = 2 * len(x)
+    counts = pd.Series(np.concatenate([x, y])).value_counts(sort=False).to_numpy()
+    expected = float(n) ** 2 - float(np.square(counts, dtype=np.float64).sum())
+    if expected <= 0:
         return float("nan")
+    observed = 2.0 * float(np.count_nonzero(x != y))
+    return 1.0 - (n - 1) * observed / expected
+
+
+def _paired(a: pd.Series, b: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The units both coders coded, and each coder's values of them (as text), aligned."""
+    if a.empty or b.empty:
+        return pd.Index([]), np.array([], dtype=str), np.array([], dtype=str)
+    both = a.index if a.index is b.index else a.index.intersection(b.index, sort=False)
+    x = a.reindex(both).to_numpy(dtype=object).astype(str)
+    y = b.reindex(both).to_numpy(dtype=object).astype(str)
+    return both, x, y
 
 
 def compare(
@@ -147,39 +165,40 @@ def compare_scopes(
     a = _restricted(a, compared, {s: s for s in compared})
     b = _restricted(b, compared, b_ids)
     units_a, units_b = _units(a), _units(b)
-    if not units_a & units_b:
+    common = {t: units_a[t].intersection(units_b[t], sort=False) for t in UNIT_KEYS}
+    if not any(len(keys) for keys in common.values()):
         raise DataError(
             f"{scope_a.data_dir} and {scope_b.data_dir} share no unit (no event_id or "
             f"instrument_id in both) for the sources {sorted(compared)}, so no alpha can be "
             "computed: the coders first agree on the units, then code them"
         )
     if not all_units:
-        keep = units_a & units_b
-        a, b = _only_units(a, keep), _only_units(b, keep)
+        a, b = _only_units(a, common), _only_units(b, common)
     lines_a, lines_b = _LineFinder(scope_a), _LineFinder(scope_b)
     alpha_rows, disagreements = [], _unit_differences(units_a, units_b, lines_a, lines_b)
     for var in _variables(a, b):
-        both = sorted(set(var.a.index) & set(var.b.index))
-        differing = [u for u in both if var.a[u] != var.b[u]]
+        both, x, y = _paired(var.a, var.b)
+        differ = x != y
         alpha_rows.append(
             {
                 "variable": var.name,
                 "label": var.label,
-                "alpha": round(nominal_alpha(var.a, var.b), 3),
+                "alpha": round(_alpha(x, y), 3),
                 "units": len(both),
-                "disagreements": len(differing),
+                "disagreements": int(differ.sum()),
             }
         )
-        for unit in differing:
+        differing = sorted(zip(both[differ], x[differ], y[differ], strict=True), key=_first)
+        for unit, value_a, value_b in differing:
             disagreements.append(
                 {
                     "variable": var.name,
                     "table": f"{var.table}.csv",
                     "unit": _unit_text(unit),
-                    "value_a": var.a[unit],
-                    "value_b": var.b[unit],
-                    "row_a": lines_a.line(var, unit, var.a[unit]),
-                    "row_b": lines_b.line(var, unit, var.b[unit]),
+                    "value_a": value_a,
+                    "value_b": value_b,
+                    "row_a": lines_a.line(var, unit, value_a),
+                    "row_b": lines_b.line(var, unit, value_b),
                 }
             )
     alphas = pd.DataFrame(
@@ -240,15 +259,14 @@ def _restricted(
     and instruments it bears on, and the rows that hang on them, with keys as text."""
     cut = {"themes": tables["themes"]}
     for table in EVIDENCE:
-        frame = tables[table].astype({"source_id": "string"})
-        frame["source_id"] = frame.source_id.map(ids)
-        cut[table] = frame[frame.source_id.isin(sources)].reset_index(drop=True)
+        frame = tables[table].assign(source_id=_keys(tables[table].source_id).map(ids))
+        cut[table] = frame[frame.source_id.isin(list(sources)).to_numpy()].reset_index(drop=True)
     out = dict(cut)
     for table, key in UNIT_KEYS.items():
-        frame = tables[table].astype({key: "string"})
+        frame = tables[table].assign(**{key: _keys(tables[table][key])})
         child = next(c for c, k, parent in CHILDREN if parent == table and c != "participants")
-        evidence = set(cut[child][key].astype("string").dropna())
-        out[table] = frame[frame[key].isin(evidence)].reset_index(drop=True)
+        evidence = _keys(cut[child][key]).dropna().unique()
+        out[table] = frame[frame[key].isin(evidence).to_numpy()].reset_index(drop=True)
     return _with_children(out, cut)
 
 
@@ -256,25 +274,34 @@ def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd
     """``units`` (events and instruments) with the rows of ``tables`` that hang on them."""
     out = dict(units)
     for table, key, parent in CHILDREN:
-        frame = tables[table].astype({key: "string"})
-        keys = set(units[parent][key].dropna())
-        out[table] = frame[frame[key].isin(keys)].reset_index(drop=True)
+        frame = tables[table].assign(**{key: _keys(tables[table][key])})
+        keys = units[parent][key].dropna().unique()
+        out[table] = frame[frame[key].isin(keys).to_numpy()].reset_index(drop=True)
     return out
 
 
-def _units(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
-    """Every unit of a coding: (table, key) of its events and instruments."""
-    return {(table, str(k)) for table, key in UNIT_KEYS.items() for k in tables[table][key]}
+def _units(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Index]:
+    """Every unit of a coding: the keys (as text) of its events and of its instruments."""
+    return {table: pd.Index(_keys(tables[table][key]).unique()) for table, key in UNIT_KEYS.items()}
 
 
-def _only_units(tables: dict[str, pd.DataFrame], keep: set[tuple[str, str]]) -> dict:
-    """The tables cut to the units in ``keep`` and the rows that hang on them."""
+def _only_units(tables: dict[str, pd.DataFrame], keep: dict[str, pd.Index]) -> dict:
+    """The tables cut to the units in ``keep`` (per table) and the rows that hang on them."""
     units = dict(tables)
     for table, key in UNIT_KEYS.items():
         frame = tables[table]
-        mask = np.array([(table, str(k)) in keep for k in frame[key]], dtype=bool)
-        units[table] = frame[mask].reset_index(drop=True)
+        units[table] = frame[_keys(frame[key]).isin(keep[table]).to_numpy()].reset_index(drop=True)
     return _with_children(units, tables)
+
+
+def _keys(column: pd.Series) -> pd.Series:
+    """A key column as plain text (Python strings, missing as None), for hashing and joining."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        text = column.cat.categories.astype(str).to_numpy(dtype=object)
+        values = np.append(text, None)[column.cat.codes.to_numpy()]  # code -1: missing
+    else:
+        values = column.to_numpy(dtype=object, na_value=None)
+    return pd.Series(values, index=column.index, dtype=object)
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -322,14 +349,20 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
     for kind, (table, key, unit) in LINKS.items():
         parent = "events" if kind == "event" else "instruments"
         themes = sorted(set(a[table].theme_id.astype(str)) | set(b[table].theme_id.astype(str)))
+        units = _keys(a[parent][key]).unique()
+        units = pd.Index(units[pd.Index(units).isin(_keys(b[parent][key]))])  # coded by both
+        raised_a, raised_b = _raised(a[table], key, units), _raised(b[table], key, units)
         for theme in themes:
+            index = pd.MultiIndex(  # (unit, theme), built without a tuple per unit
+                levels=[units, [theme]], codes=[np.arange(len(units)), np.zeros(len(units), int)]
+            )
             yield Variable(
                 f"{kind}_theme:{theme}",
                 f"Theme: {labels.get(theme, theme)}" + ("" if kind == "event" else " (instrument)"),
                 table,
                 (key, "theme_id"),
-                _presence(a, parent, table, key, theme),
-                _presence(b, parent, table, key, theme),
+                _presence(raised_a, theme, index),
+                _presence(raised_b, theme, index),
             )
         for column, label in (("voice", "Voice of a theme"), ("raised_by", "Who raised a theme")):
             yield Variable(
@@ -345,8 +378,7 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
         "Who took part",
         "participants",
         ("event_id", "person_id"),
-        _attendance(a, b, a),
-        _attendance(a, b, b),
+        *_attendance(a, b),
     )
     for column, label in (
         ("side", "Participant's side"),
@@ -362,60 +394,84 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
         )
 
 
-def _presence(tables: dict, parent: str, table: str, key: str, theme: str) -> pd.Series:
-    """Per unit of ``parent``: whether the coding links ``theme`` to it (any voice)."""
-    units = tables[parent][key].astype(str)
-    links = tables[table]
-    raised = set(links[links.theme_id.astype(str) == theme][key].astype(str))
-    values = ["yes" if u in raised else "no" for u in units]
-    return pd.Series(values, index=[(u, theme) for u in units], dtype=object)
+def _raised(links: pd.DataFrame, key: str, units: pd.Index) -> dict[str, np.ndarray]:
+    """Per theme: the positions in ``units`` of the units the coding links it to."""
+    at = units.get_indexer(_keys(links[key]))
+    themes = _keys(links.theme_id).to_numpy()
+    found = at >= 0
+    frame = pd.DataFrame({"theme": themes[found], "at": at[found]})
+    return {str(t): group.to_numpy() for t, group in frame.groupby("theme", sort=False).at}
+
+
+def _presence(raised: dict[str, np.ndarray], theme: str, index: pd.MultiIndex) -> pd.Series:
+    """Per unit of ``index`` (unit, theme): whether the coding links ``theme`` to the unit (in
+    any voice)."""
+    found = np.zeros(len(index), dtype=bool)
+    found[raised.get(theme, np.array([], dtype=np.int64))] = True
+    return pd.Series(np.where(found, "yes", "no").astype(object), index=index)
 
 
 def _joined(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series:
-    """Per combination of ``key`` in ``frame``: its values of ``column``, sorted and joined."""
+    """Per combination of ``key`` in ``frame``: its values of ``column``, sorted and joined
+    (a group of one value, by far the most common, is taken as it is)."""
     if frame.empty:
         return pd.Series(dtype=object)
-    text = frame.assign(_v=_text(frame[column]))
-    grouped = text.groupby([text[k].astype(str) for k in key], sort=True)._v
-    return grouped.agg(lambda v: " + ".join(sorted(set(v)))).astype(object)
+    parts = pd.DataFrame({k: _keys(frame[k]) for k in key}).assign(_v=_text(frame[column]))
+    parts = parts.drop_duplicates()
+    group = parts.groupby(key, sort=False).ngroup().to_numpy()  # numbered as first seen
+    first = ~pd.Series(group).duplicated().to_numpy()
+    values = parts._v.to_numpy(dtype=object)
+    joined = values[first].copy()  # one per group, in the order of the group numbers
+    several = np.bincount(group)[group] > 1
+    if several.any():
+        rest = pd.DataFrame({"g": group[several], "v": values[several]}).sort_values(["g", "v"])
+        g, v = rest.g.to_numpy(), rest.v.tolist()
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        ends = np.append(starts[1:], len(g))
+        for i, j in zip(starts.tolist(), ends.tolist(), strict=True):
+            joined[g[i]] = " + ".join(v[i:j])
+    heads = [parts[k].to_numpy()[first] for k in key]
+    index = pd.MultiIndex.from_arrays(heads, names=key) if len(key) > 1 else pd.Index(heads[0])
+    return pd.Series(joined, index=index, dtype=object)
 
 
-def _attendance(a: dict, b: dict, coding: dict) -> pd.Series:
-    """Per event coded and person named by either coding at it: whether ``coding`` lists the
-    person as a participant of the event."""
-    events = set(coding["events"].event_id.astype(str))
-    pairs = sorted(
-        {
-            (str(e), str(p))
-            for t in (a, b)
-            for e, p in zip(t["participants"].event_id, t["participants"].person_id, strict=True)
-        }
-    )
-    listed = set(
-        zip(
-            coding["participants"].event_id.astype(str),
-            coding["participants"].person_id.astype(str),
-            strict=True,
-        )
-    )
-    return pd.Series(
-        ["yes" if pair in listed else "no" for pair in pairs if pair[0] in events],
-        index=[pair for pair in pairs if pair[0] in events],
-        dtype=object,
+def _attendance(a: dict, b: dict) -> tuple[pd.Series, pd.Series]:
+    """Per event both codings have and person named by either coding at it: whether each
+    coding lists the person as a participant of the event."""
+    listed = [
+        pd.MultiIndex.from_arrays([_keys(t["participants"][c]) for c in ("event_id", "person_id")])
+        for t in (a, b)
+    ]
+    pairs = listed[0].append(listed[1]).unique()
+    events = _keys(a["events"].event_id)
+    events = events[events.isin(_keys(b["events"].event_id))].unique()
+    pairs = pairs[pairs.get_level_values(0).isin(events)]
+    return tuple(  # type: ignore[return-value]
+        pd.Series(np.where(pairs.isin(coded), "yes", "no").astype(object), index=pairs)
+        for coded in listed
     )
 
 
 def _unit_differences(
-    units_a: set, units_b: set, lines_a: _LineFinder, lines_b: _LineFinder
+    units_a: dict[str, pd.Index],
+    units_b: dict[str, pd.Index],
+    lines_a: _LineFinder,
+    lines_b: _LineFinder,
 ) -> list[dict]:
     """A unit only one coder has is listed once, not once per variable."""
     found = []
-    for table, unit in sorted(units_a ^ units_b):
+    only = [
+        (table, str(unit), in_a)
+        for table in UNIT_KEYS
+        for keys, other, in_a in ((units_a, units_b, True), (units_b, units_a, False))
+        for unit in keys[table].difference(other[table], sort=False)
+    ]
+    for table, unit, in_a in sorted(only):
         var = Variable(
             "unit", "", table, (UNIT_KEYS[table],), pd.Series(dtype=object), pd.Series(dtype=object)
         )
-        value_a = "present" if (table, unit) in units_a else "(unit missing)"
-        value_b = "present" if (table, unit) in units_b else "(unit missing)"
+        value_a = "present" if in_a else "(unit missing)"
+        value_b = "(unit missing)" if in_a else "present"
         found.append(
             {
                 "variable": "unit",
@@ -428,6 +484,10 @@ def _unit_differences(
             }
         )
     return found
+
+
+def _first(row: tuple):
+    return row[0]
 
 
 def _unit_text(unit) -> str:
@@ -454,10 +514,11 @@ class _LineFinder:
         if (table, key) not in self.cache:
             path = self.scope.data_dir / self.schema.table(table).path
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(key))
-            lines: dict = {}
-            for i, values in enumerate(zip(*(raw[c] for c in key), strict=True)):
-                lines.setdefault(tuple(values), line_of_row(path, i))
-            self.cache[table, key] = lines
+            raw["_line"] = row_lines(path, len(raw))
+            first = raw.drop_duplicates(list(key))  # a unit's first row
+            self.cache[table, key] = dict(
+                zip(zip(*(first[c] for c in key), strict=True), first._line.tolist(), strict=True)
+            )
         return self.cache[table, key].get(tuple(unit))
 
 

@@ -46,3 +46,12 @@ def line_of_row(path: Path | str, row: int) -> int:
     """Line of the file on which data row ``row`` (0-based, as pandas numbers a table read from
     the file) starts."""
     return line_of_record(path, row + 1 + HEADER_LINE)
+
+
+def row_lines(path: Path | str, rows: int) -> list[int]:
+    """``line_of_row`` of every data row from 0 to ``rows - 1``, the file read once."""
+    starts = record_starts(path)
+    return [
+        starts[row + HEADER_LINE] if row + HEADER_LINE < len(starts) else row + 1 + HEADER_LINE
+        for row in range(rows)
+    ]

@@ -192,6 +192,9 @@ def date_precision(table: pd.DataFrame) -> plt.Figure:
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
 
 
+MAX_LIFE_CYCLES = 40  # instruments drawn, one row each, in the life-cycle figure
+
+
 def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) -> plt.Figure:
     """One row per instrument, grouped by partner: a marker per step (shape and colour by step,
     in the order of the step vocabulary), at its day, or a bar over the month or year its date
@@ -206,6 +209,12 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
         .drop_duplicates("instrument_id")
         .sort_values(["_p", "instrument_id"])
     )
+    total = len(rows)
+    if total > MAX_LIFE_CYCLES:  # a row each would make a figure no page (nor PNG) can hold
+        latest = cycles.groupby(cycles.instrument_id.astype("string"), observed=True).hi.max()
+        recent = latest.reindex(rows.instrument_id.astype("string")).to_numpy()
+        keep = pd.Series(recent).rank(method="first", ascending=False, na_option="bottom")
+        rows = rows[(keep <= MAX_LIFE_CYCLES).to_numpy()]
     ids = list(rows.instrument_id.astype("string"))
     labels = [
         f"{i} {name[:28] + ('…' if len(name) > 28 else '')}\n{context.label(p)}"
@@ -292,6 +301,12 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
     ax.legend(handles=handles, title="Step", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     if not dated.any():
         ax.set_xticks([])
+    if len(ids) < total:
+        ax.set_title(
+            f"The {len(ids)} most recently active of {total:,d} instruments (the table has all)",
+            loc="left",
+            fontsize=7,
+        )
     fig.tight_layout()
     return fig
 
