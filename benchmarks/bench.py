@@ -8,7 +8,8 @@ peak memory over all processes); each notebook under papermill against the same 
 plain script; every aggregation, analysis and figure function on synthetic tables of 10,000,
 100,000 and 1,000,000 events (figures built, not drawn); setting up the environment; `make
 test` on a fresh clone (skip it with --no-tests); and last, issue 14's table of every measured
-row beside its target.
+row beside its target. ``--helpers`` runs only the helpers and figures on synthetic tables
+(``--quick`` stops them at 100,000 events).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ CORES = os.cpu_count() or 1
 SYNTHETIC_OCCASIONS = 4550  # tests/synthetic.generate: about 10,000 events
 PY = sys.executable
 QUICK = "--quick" in sys.argv
+HELPERS_ONLY = "--helpers" in sys.argv  # only the helpers and figures on synthetic tables
 
 
 def timed(cmd: list[str], **kwargs) -> float:
@@ -652,6 +654,9 @@ def issue_table() -> None:
 
 def main() -> None:
     print(f"machine: {CORES} cores, Python {sys.version.split()[0]}")
+    if HELPERS_ONLY:
+        helpers_at_scale()
+        return
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         kernel_floor(work)
