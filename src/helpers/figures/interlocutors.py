@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.patches import Patch
 
@@ -119,17 +120,21 @@ def continuity(table: pd.DataFrame) -> plt.Figure:
     dated = table.dropna(subset=["first_year"])
     lo = int(dated.first_year.min()) if len(dated) else 0
     hi = int(dated.last_year.max()) if len(dated) else 1
-    for i, row in table.iterrows():
-        if pd.isna(row.first_year):
-            ax.text(lo - 0.3, i, "year unknown", va="center", fontsize=6, color="#555555")
-            continue
-        ax.plot(
-            [row.first_year - 0.3, row.last_year + 0.3],
-            [i, i],
-            lw=5,
-            color=colors[row.side],
-            solid_capstyle="butt",
-        )
+    undated = table.first_year.isna().to_numpy()
+    for i in np.flatnonzero(undated):
+        ax.text(lo - 0.3, i, "year unknown", va="center", fontsize=6, color="#555555")
+    # every person's span in one collection, drawn in the table's order
+    rows = np.flatnonzero(~undated)
+    first = table.first_year.to_numpy(dtype=float, na_value=np.nan)[rows] - 0.3
+    last = table.last_year.to_numpy(dtype=float, na_value=np.nan)[rows] + 0.3
+    segments = np.stack(
+        [np.column_stack([first, rows]), np.column_stack([last, rows])], axis=1
+    ).astype(float)
+    side_rgba = to_rgba_array(list(colors.values()))
+    at_side = pd.Index(list(colors)).get_indexer(table.side.astype(str).to_numpy()[rows])
+    ax.add_collection(
+        LineCollection(segments, colors=side_rgba[at_side], linewidths=5, capstyle="butt")
+    )
     ax.set_yticks(range(len(table)), list(table.name))
     occasions = ax.secondary_yaxis("right")
     occasions.set_yticks(range(len(table)), [f"{n} occasion(s)" for n in table.occasions])
