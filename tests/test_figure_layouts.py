@@ -189,33 +189,6 @@ def test_ten_partners_get_ten_colours() -> None:
     assert list(three.values()) == ["#0072B2", "#E69F00", "#009E73"]
 
 
-def test_life_cycles_keep_to_a_page_and_count_what_they_leave_out() -> None:
-    from helpers.figures import dataset_overview
-
-    partners = ["P00", "P01", "P02"]
-    n = 30  # fictional instruments, ten per partner
-    day = pd.Timestamp("2020-03-05")
-    cycles = pd.DataFrame(
-        {
-            "instrument_id": [f"I{i:03d}" for i in range(n)],
-            "partner_id": [partners[i % 3] for i in range(n)],
-            "name": "instrument",
-            "step": pd.Categorical(["signed"] * n, categories=["proposed", "signed"]),
-            "precision": "day",
-            "lo": day,
-            "hi": day,
-        }
-    )
-    context = FigureContext(partner_colors(partners), {p: p for p in partners})
-    fig = dataset_overview.life_cycles(cycles, ["proposed", "signed"], context)
-    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    quota = dataset_overview.MAX_INSTRUMENTS // len(partners)
-    assert len(rows) == quota * len(partners) <= dataset_overview.MAX_INSTRUMENTS
-    assert {row.split("\n")[1] for row in rows} == set(partners)  # every partner keeps rows
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any(t.startswith(f"shown: {len(rows)} of {n} instruments") for t in legend)
-
-
 def test_interlocutor_panels_show_the_persons_met_most() -> None:
     from helpers.figures import interlocutors
 

@@ -190,25 +190,6 @@ def date_precision(table: pd.DataFrame) -> plt.Figure:
 
 
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
-MAX_INSTRUMENTS = 20  # rows of the life-cycle figure, so that it fits a page
-
-
-def _instrument_rows(cycles: pd.DataFrame, partners: list[str]) -> tuple[pd.DataFrame, int]:
-    """The instruments the life-cycle figure gives a row (one row of ``cycles`` each, in the
-    partners' order, then by id) and how many instruments there are in all. Past
-    ``MAX_INSTRUMENTS`` each partner keeps its first ones, as many as the page holds."""
-    order = {p: i for i, p in enumerate(partners)}
-    rows = cycles.drop_duplicates("instrument_id")
-    rows = (
-        rows.assign(_p=rows.partner_id.astype("string").map(order))
-        .dropna(subset=["_p"])
-        .sort_values(["_p", "instrument_id"])
-    )
-    total = len(rows)
-    if total > MAX_INSTRUMENTS:
-        quota = max(1, MAX_INSTRUMENTS // rows._p.nunique())
-        rows = rows[(rows.groupby("_p").cumcount() < quota).to_numpy()].head(MAX_INSTRUMENTS)
-    return rows, total
 
 
 def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) -> plt.Figure:
@@ -218,7 +199,13 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
     row's label, with its code; an undated step is named on its row, in grey."""
     colors = dict(zip(steps, OKABE_ITO, strict=False))
     markers = dict(zip(steps, MARKERS, strict=False))
-    rows, total = _instrument_rows(cycles, context.partners)
+    order = {p: i for i, p in enumerate(context.partners)}
+    rows = (
+        cycles.assign(_p=cycles.partner_id.astype("string").map(order))
+        .dropna(subset=["_p"])
+        .drop_duplicates("instrument_id")
+        .sort_values(["_p", "instrument_id"])
+    )
     ids = list(rows.instrument_id.astype("string"))
     labels = [
         f"{i} {name[:28] + ('…' if len(name) > 28 else '')}\n{context.label(p)}"
@@ -228,7 +215,7 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
     ]
     y_of = {i: n for n, i in enumerate(ids)}
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.42 * max(len(ids), 1) + 1.3))
-    shown = cycles[cycles.instrument_id.isin(ids).to_numpy()]
+    shown = cycles[cycles.instrument_id.astype("string").isin(y_of).to_numpy()]
     y = shown.instrument_id.astype("string").map(y_of).to_numpy(dtype=float)
     dated = shown.lo.notna().to_numpy()
     for instrument, group in shown[dated].groupby(shown.instrument_id.astype("string")[dated]):
@@ -301,16 +288,6 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
     if len(undated):
         handles.append(
             Line2D([], [], ls="none", label=f"undated: {len(undated)} step(s), named on their row")
-        )
-    if total > len(ids):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                ls="none",
-                label=f"shown: {len(ids)} of {total} instruments,\nthe first of each partner "
-                "(all in the table)",
-            )
         )
     ax.legend(handles=handles, title="Step", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     if not dated.any():
