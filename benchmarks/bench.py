@@ -11,7 +11,8 @@ DuckDB against pandas; each notebook under papermill against the same code run a
 script; every aggregation, analysis and figure function on synthetic tables of 10,000, 100,000
 and 1,000,000 events (figures built, not drawn); setting up the environment; `make test` on a
 fresh clone, with its CPU time and how many notebooks it ran (skip it with --no-tests); and
-last, issue 14's table of every measured row beside its target.
+last, issue 14's table of every measured row beside its target. ``--helpers`` runs only
+the helpers and figures on synthetic tables (``--quick`` stops them at 100,000 events).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ DUCKDB_SIZES = [1_000_000, 10_000_000] + ([100_000_000] if "--duckdb-100m" in sy
 PANDAS_LARGEST = 10_000_000  # events the pandas path is measured at (in memory)
 PY = sys.executable
 QUICK = "--quick" in sys.argv
+HELPERS_ONLY = "--helpers" in sys.argv  # only the helpers and figures on synthetic tables
 
 
 def timed(cmd: list[str], **kwargs) -> float:
@@ -816,6 +818,9 @@ def issue_table() -> None:
 
 def main() -> None:
     print(f"machine: {CORES} cores, Python {sys.version.split()[0]}")
+    if HELPERS_ONLY:
+        helpers_at_scale()
+        return
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         kernel_floor(work)

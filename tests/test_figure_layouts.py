@@ -187,3 +187,26 @@ def test_ten_partners_get_ten_colours() -> None:
     assert len(set(partner_colors(partners).values())) == 10
     three = partner_colors(["CHN", "TLS", "VNM"])  # the project's partners keep their colours
     assert list(three.values()) == ["#0072B2", "#E69F00", "#009E73"]
+
+
+def test_interlocutor_panels_show_the_persons_met_most() -> None:
+    from helpers.figures import interlocutors
+
+    n = interlocutors.MAX_PERSONS + 5  # fictional persons; person k attended k + 1 events
+    table = pd.DataFrame(
+        {
+            "side": "partner",
+            "partner_id": "P00",
+            "person_id": [f"p{k:02d}" for k in range(n)],
+            "name": [f"Person {k:02d}" for k in range(n)],
+            "year": "2020",
+            "events": np.arange(n) + 1,
+            "occasions": 1,
+            "sources": 1,
+        }
+    )
+    context = FigureContext(partner_colors(["P00"]), {"P00": "P00"}, (2020,))
+    fig = interlocutors.interlocutors_by_year(table, context)
+    names = {t.get_text() for t in fig.axes[0].get_yticklabels()}
+    assert names == {f"Person {k:02d}" for k in range(5, n)}  # the least met are left out
+    assert f"{interlocutors.MAX_PERSONS} of {n} persons" in fig.axes[0].get_title(loc="left")

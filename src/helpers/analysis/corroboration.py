@@ -25,6 +25,13 @@ def _by_sources(frame: pd.DataFrame, unit: list[str], item: str) -> pd.DataFrame
     return counted
 
 
+def occasions_by_sources(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per partner and number of sources: how many occasions rest on that many distinct
+    sources. Columns: partner_id (coded), item, sources, items."""
+    occ = occasions(scope.tables["events"]) if occ is None else occ
+    return _by_sources(report_occasions(occ, scope.tables["reports"]), ["occasion"], OCCASIONS)
+
+
 def corroboration(scope: Scope) -> pd.DataFrame:
     """Per partner, item (occasions, theme links, instruments) and number of sources: how many
     items rest on that many distinct sources. Columns: partner_id, item, sources, items."""
@@ -41,7 +48,7 @@ def corroboration(scope: Scope) -> pd.DataFrame:
         copy=False,  # the arrays are not changed: no copy of millions of rows
     )
     parts = [
-        _by_sources(report_occasions(occ, t["reports"]), ["occasion"], OCCASIONS),
+        occasions_by_sources(scope, occ),
         _by_sources(theme_links(scope, occ), ["occasion", "theme_id", "voice"], THEME_LINKS),
         _by_sources(step_rows, ["instrument_id"], INSTRUMENTS),
     ]

@@ -3,71 +3,100 @@ typed into a notebook and the text stays true for any dataset."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from helpers.analysis.corroboration import OCCASIONS, corroboration
-from helpers.analysis.occasions import occasion_totals
+from helpers.analysis.corroboration import occasions_by_sources
+from helpers.analysis.occasions import occasion_totals, occasions
 from helpers.analysis.scope import Scope
+from helpers.analysis.tally import tally
 from helpers.dataset.dates import UNDATED
+from helpers.dataset.keys import codes, positions, take
 from helpers.dataset.vocabulary import OFFICIAL
 
 
-def _sources(t: dict[str, pd.DataFrame]) -> pd.Series:
-    return pd.concat(
-        [t["reports"].source_id.astype("string"), t["instrument_steps"].source_id.astype("string")]
-    )
+def _distinct(columns: list[pd.Series]) -> int:
+    """Number of distinct non-missing values over ``columns`` (key columns sharing their
+    categories are counted on codes)."""
+    joined = pd.concat(columns, ignore_index=True)
+    found, size = codes(joined)
+    return int(np.count_nonzero(np.bincount(found[found >= 0], minlength=size)))
 
 
 def scope_line(scope: Scope) -> str:
     """One line saying what is in scope."""
     t = scope.tables
+    sources = _distinct([t["reports"].source_id, t["instrument_steps"].source_id])
     return (
         f"Scope: partners {', '.join(scope.partners)}; {scope.years_label}; "
         f"themes of kind {' and '.join(scope.theme_kinds)}; "
         f"observers' commentary {'included' if scope.include_observers else 'left out'}. "
         f"{len(t['events'])} events ({len(t['reports'])} reports of them), "
         f"{len(t['instruments'])} instruments ({len(t['instrument_steps'])} steps reported), "
-        f"{_sources(t).nunique()} sources."
+        f"{sources} sources."
     )
+
+
+def _per_partner(table: pd.DataFrame) -> dict[str, dict]:
+    """The rows of a tally by partner, keyed by the partner as text."""
+    return {str(row.pop("partner_id")): row for row in table.to_dict("records")}
 
 
 def limits(scope: Scope) -> str:
     """How thin the evidence is, per partner: sources, occasions, undated and inferred dates,
     and how many occasions rest on a single source."""
     t = scope.tables
-    totals = occasion_totals(t, scope.partners)
-    single = corroboration(scope)
-    single = single[(single["item"] == OCCASIONS) & (single.sources == 1)]
+    events, reports = t["events"], t["reports"]
+    instruments, steps = t["instruments"], t["instrument_steps"]
+    occ = occasions(events)
+    totals = occasion_totals(t, scope.partners, occ)
+    single = occasions_by_sources(scope, occ)
+    single = _per_partner(single[single.sources == 1][["partner_id", "items"]])
+    step_partner = take(
+        instruments.partner_id, positions(steps.instrument_id, instruments.instrument_id)
+    )
+    report_partner = take(events.partner_id, positions(reports.event_id, events.event_id))
+    dated = pd.DataFrame(  # one row per event, then one per step
+        {
+            "partner_id": pd.concat(
+                [events.partner_id, pd.Series(step_partner)], ignore_index=True
+            ),
+            "events": np.repeat([1, 0], [len(events), len(steps)]),
+            "steps": np.repeat([0, 1], [len(events), len(steps)]),
+            "undated": np.concatenate(
+                [events.start_date.isna().to_numpy(), steps.date.isna().to_numpy()]
+            ),
+            "inferred": np.concatenate(
+                [
+                    events.date_inferred.fillna(False).to_numpy(dtype=bool),
+                    steps.date_inferred.fillna(False).to_numpy(dtype=bool),
+                ]
+            ),
+        }
+    )
+    counts = _per_partner(
+        tally(dated, ["partner_id"], sums=("events", "steps", "undated", "inferred"))
+    )
+    evidence = pd.DataFrame(
+        {
+            "partner_id": pd.concat(
+                [pd.Series(report_partner), pd.Series(step_partner)], ignore_index=True
+            ),
+            "source_id": pd.concat([reports.source_id, steps.source_id], ignore_index=True),
+        }
+    )
+    sources = _per_partner(tally(evidence, ["partner_id"], distinct={"sources": "source_id"}))
+    n_instruments = _per_partner(tally(instruments, ["partner_id"], count="instruments"))
     lines = []
-    events_partner = t["events"].partner_id.astype("string")
-    instrument_partner = t["instruments"].set_index(t["instruments"].instrument_id.astype("string"))
-    steps = t["instrument_steps"]
-    steps_partner = steps.instrument_id.astype("string").map(
-        instrument_partner.partner_id.astype("string")
-    )
-    reports_partner = (
-        t["reports"]
-        .event_id.astype("string")
-        .map(pd.Series(events_partner.array, index=t["events"].event_id.astype("string")))
-    )
     for partner in scope.partners:
-        ev = t["events"][(events_partner == partner).to_numpy()]
-        st = steps[(steps_partner == partner).to_numpy()]
-        n_instruments = int((instrument_partner.partner_id.astype("string") == partner).sum())
-        sources = pd.concat(
-            [
-                t["reports"].source_id[(reports_partner == partner).to_numpy()].astype("string"),
-                st.source_id.astype("string"),
-            ]
-        ).nunique()
-        n_occ = int(totals[partner])
-        one = int(single[single.partner_id == partner]["items"].sum())
-        undated = int(ev.start_date.isna().sum() + st.date.isna().sum())
-        inferred = int(ev.date_inferred.sum() + st.date_inferred.sum())
+        found = counts.get(partner, {})
         lines.append(
-            f"- {partner}: {sources} source(s), {n_occ} occasion(s) ({one} reported by a single "
-            f"source), {len(ev)} event(s), {n_instruments} instrument(s) with {len(st)} step "
-            f"report(s); {inferred} date(s) inferred, {undated} undated."
+            f"- {partner}: {sources.get(partner, {}).get('sources', 0)} source(s), "
+            f"{int(totals[partner])} occasion(s) ({single.get(partner, {}).get('items', 0)} "
+            f"reported by a single source), {found.get('events', 0)} event(s), "
+            f"{n_instruments.get(partner, {}).get('instruments', 0)} instrument(s) with "
+            f"{found.get('steps', 0)} step report(s); {found.get('inferred', 0)} date(s) "
+            f"inferred, {found.get('undated', 0)} undated."
         )
     lines.append(
         "A cell backed by one source is one newspaper's account, not a measure of how often "

@@ -39,12 +39,18 @@ def tally(
     for name, column in (distinct or {}).items():
         found, size = codes(frame[column])
         present = found >= 0
-        # value-major pairs, sorted stably: tables come ordered by their keys (events in file
-        # order, their rows after them), so the pairs are nearly sorted already and a merge sort
-        # takes a fraction of the time of sorting them from scratch
-        pairs = np.sort(found[present] * max(n, 1) + group[present], kind="stable")
-        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if len(pairs) else pairs
-        out[name] = np.bincount(pairs % max(n, 1), minlength=n)
+        if present.all():  # keys are seldom missing: no copy of the rows without them
+            pairs = found * max(n, 1)
+            pairs += group
+        else:
+            pairs = found[present] * max(n, 1) + group[present]
+        # value-major pairs, sorted to find the distinct ones: NumPy's default sort of integers
+        # (vectorised, SIMD where the processor has it) is several times faster than a stable
+        # one, which equal integers do not need
+        pairs.sort()
+        first = np.ones(len(pairs), dtype=bool)
+        np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+        out[name] = np.bincount(pairs[first] % max(n, 1), minlength=n)
     return out
 
 

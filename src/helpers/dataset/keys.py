@@ -102,11 +102,10 @@ def codes(column: pd.Series) -> tuple[np.ndarray, int]:
         return column.cat.codes.to_numpy().astype(np.int64), len(column.cat.categories)
     if pd.api.types.is_integer_dtype(dtype) and column.notna().any():
         # small integers (years, codes) are their own codes, shifted to start at 0
-        missing = column.isna().to_numpy()
-        values = column.to_numpy(dtype=np.int64, na_value=0)
-        low, high = values[~missing].min(), values[~missing].max()
-        if high - low < 2**31:
-            return np.where(missing, -1, values - low), int(high - low) + 1
+        low, high = int(column.min()), int(column.max())
+        if high - low < 2**31:  # a missing value becomes low - 1, so its code is -1
+            values = column.to_numpy(dtype=np.int64, na_value=low - 1)
+            return values - low, high - low + 1
     found, uniques = pd.factorize(column)
     return found.astype(np.int64), len(uniques)
 

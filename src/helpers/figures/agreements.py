@@ -5,13 +5,16 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
 from helpers.dataset.dates import year_axis
 from helpers.figures.marks import (
     compared_panels,
     dot_area,
+    hbars,
     marker_handle,
     scale_at_the_foot,
+    scaled_once,
     year_ticks,
 )
 from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
@@ -26,23 +29,46 @@ def agreements_by_kind_status(
     kinds = sorted(table.kind.astype(str).unique())
     fig, axes, cols = compared_panels(len(partners), 0.3 * len(kinds) + 1.0)
     colors = dict(zip(statuses, OKABE_ITO, strict=False))
-    for ax, partner in zip(axes, partners, strict=True):
-        left = np.zeros(len(kinds))
-        for status in statuses:
-            rows = table[(table.partner_id == partner) & (table.status == status)]
-            values = np.array([int(rows[rows.kind == k].agreements.sum()) for k in kinds])
-            ax.barh(
-                [k.replace("_", " ") for k in kinds],
-                values,
-                left=left,
-                color=colors[status],
-                label=status,
+    counted = table.pivot_table(  # partner x status x kind
+        index=["partner_id", "status"],
+        columns="kind",
+        values="agreements",
+        aggfunc="sum",
+        observed=True,
+    )
+    counted = counted.reindex(columns=kinds, fill_value=0).fillna(0)
+    counted.index = counted.index.map(lambda key: (str(key[0]), str(key[1])))
+    y = np.arange(len(kinds))
+    with scaled_once(axes):
+        for ax, partner in zip(axes, partners, strict=True):
+            # the statuses stacked in their order, every bar of the panel in one collection
+            widths = np.array(
+                [
+                    counted.loc[(partner, status)].to_numpy(dtype=int)
+                    if (partner, status) in counted.index
+                    else np.zeros(len(kinds), dtype=int)
+                    for status in statuses
+                ]
+            ).reshape(len(statuses), len(kinds))
+            lefts = np.cumsum(widths, axis=0) - widths
+            hbars(
+                ax,
+                np.tile(y, len(statuses)),
+                widths.ravel(),
+                0.8,
+                left=lefts.ravel(),
+                facecolors=np.repeat([colors[s] for s in statuses], len(kinds)),
             )
-            left += values
-        ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.set_yticks(y, [k.replace("_", " ") for k in kinds])
+            ax.xaxis.get_major_locator().set_params(integer=True)
     scale_at_the_foot(fig, axes, cols, "Instruments")
     axes[0].invert_yaxis()
-    axes[cols - 1].legend(title="Furthest step", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes[cols - 1].legend(
+        handles=[Patch(facecolor=colors[s], label=s) for s in statuses],
+        title="Furthest step",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     fig.tight_layout()
     context.title_panels(fig, axes, partners)
     fig.tight_layout()
@@ -71,27 +97,36 @@ def agreements_by_year(
     offsets = {
         s: (i - (len(statuses) - 1) / 2) * 0.8 / len(statuses) for i, s in enumerate(statuses)
     }
-    for row in counts.itertuples():
-        ax.scatter(
-            years.index(row.year) + offsets[row.status],
-            rows.index(row.partner_id),
-            s=1.2 * dot_area(row.n),
-            marker=markers[row.status],
-            color=colors[row.status],
-            edgecolor="black",
-            lw=0.4,
-            zorder=3,
-        )
-        if row.n > 1:
-            ax.annotate(
-                str(row.n),
-                (years.index(row.year) + offsets[row.status], rows.index(row.partner_id)),
-                xytext=(0, 7),
-                textcoords="offset points",
-                ha="center",
-                fontsize=6,
+    # one collection per step (its marker), one label per mark standing for several steps
+    x = counts.year.map({y: i for i, y in enumerate(years)}).to_numpy(
+        dtype=float
+    ) + counts.status.astype("string").map(offsets).to_numpy(dtype=float)
+    y = counts.partner_id.map({p: i for i, p in enumerate(rows)}).to_numpy(dtype=float)
+    n = counts.n.to_numpy()
+    for status in statuses:
+        mine = (counts.status.astype("string") == status).to_numpy(dtype=bool)
+        if mine.any():
+            ax.scatter(
+                x[mine],
+                y[mine],
+                s=1.2 * dot_area(n[mine]),
+                marker=markers[status],
+                color=colors[status],
+                edgecolor="black",
+                lw=0.4,
+                zorder=3,
             )
-    year_ticks(ax, range(len(years)), years, empty=set(years) - set(table.year.astype(str)))
+    for at, height, count in zip(x[n > 1], y[n > 1], n[n > 1], strict=True):
+        ax.annotate(
+            str(count),
+            (at, height),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize=6,
+            in_layout=False,  # just above its mark, inside the axes: not measured for the layout
+        )
+    year_ticks(ax, range(len(years)), years, empty=set(years) - set(table.year.unique()))
     # thin lines between the years, so that each marker reads with its own year
     ax.set_xticks(np.arange(len(years) + 1) - 0.5, minor=True)
     ax.tick_params(axis="x", which="minor", length=0)

@@ -4,7 +4,10 @@ relationship."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba_array
 from matplotlib.patches import Patch
 
 from helpers.dataset.dates import year_axis
@@ -13,6 +16,17 @@ from helpers.figures.marks import dot_area, marker_handle, year_ticks
 from helpers.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, FigureContext
 
 ONE_COLUMN_UP_TO = 4  # partners; more: the panels run in two columns, to fit a page
+MAX_PERSONS = 15  # rows of a partner's panel; more: the persons met at the most events
+
+
+def _most_met(group: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of the persons a partner's panel shows (at most ``MAX_PERSONS``: those who
+    attended the most events, ties in the table's order) and how many persons there are."""
+    events = group.groupby("person_id", sort=False, observed=True).events.sum()
+    if len(events) <= MAX_PERSONS:
+        return group, len(events)
+    kept = events.sort_values(ascending=False, kind="stable").index[:MAX_PERSONS]
+    return group[group.person_id.isin(kept).to_numpy()], len(events)
 
 
 def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
@@ -22,7 +36,9 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
     page; each column reads its years at its foot."""
     partners = context.partners
     years = year_axis(table.year, context.years)
-    groups = [table[table.partner_id == p] for p in partners]
+    by_partner = dict(tuple(table.groupby(table.partner_id.astype(str), sort=False)))
+    panels = [_most_met(by_partner.get(p, table.iloc[:0])) for p in partners]
+    groups = [group for group, _ in panels]
     heights = [max(g.person_id.nunique(), 1) for g in groups]
     cols = 1 if len(partners) <= ONE_COLUMN_UP_TO else 2
     rows = -(-len(partners) // cols)
@@ -44,18 +60,19 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
     for ax in axes[len(partners) :]:
         ax.set_visible(False)
     colors = side_colors(table.side)
-    for ax, partner, group in zip(axes, partners, groups, strict=False):
+    side_rgba, sides = to_rgba_array(list(colors.values())), pd.Index(list(colors))
+    for ax, partner, (group, everyone) in zip(axes, partners, panels, strict=False):
         people = group.drop_duplicates("person_id").sort_values(["side", "person_id"])
         order = list(people.person_id)
         # one collection per panel, its dots in the table's order (as one call per dot drew them)
-        row_of = {person: i for i, person in enumerate(order)}
-        column_of = {year: i for i, year in enumerate(years)}
+        row_of = pd.Series(np.arange(len(order)), index=order)
+        column_of = pd.Series(np.arange(len(years)), index=years)
         if len(group):
             ax.scatter(
-                [column_of[y] for y in group.year],
-                [row_of[p] for p in group.person_id],
-                s=[dot_area(n) for n in group.events],
-                color=[colors[s] for s in group.side],
+                column_of.reindex(group.year.astype(str)).to_numpy(dtype=float),
+                row_of.reindex(group.person_id).to_numpy(dtype=float),
+                s=dot_area(group.events.to_numpy()),
+                color=side_rgba[sides.get_indexer(group.side.astype(str))],
                 edgecolor="black",
                 lw=0.4,
                 zorder=3,
@@ -63,8 +80,11 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
         ax.set_yticks(range(len(order)), list(people.name))
         ax.set_ylim(len(order) - 0.5, -0.5)
         ax.grid(axis="y", color="#eeeeee", lw=0.5)
-        ax.set_title(f"with {context.label(partner)}", loc="left")
-    empty = set(years) - set(table.year.astype(str))
+        shown = f" ({len(order)} of {everyone} persons, those met at the most events)"
+        ax.set_title(
+            f"with {context.label(partner)}" + (shown if everyone > len(order) else ""), loc="left"
+        )
+    empty = set(years) - {str(y) for y in table.year.unique()}
     for column in range(cols):  # the lowest panel of each column carries the years
         bottom = [ax for ax in axes[column::cols][: len(partners)] if ax.get_visible()][-1]
         year_ticks(bottom, range(len(years)), years, empty)
@@ -100,17 +120,21 @@ def continuity(table: pd.DataFrame) -> plt.Figure:
     dated = table.dropna(subset=["first_year"])
     lo = int(dated.first_year.min()) if len(dated) else 0
     hi = int(dated.last_year.max()) if len(dated) else 1
-    for i, row in table.iterrows():
-        if pd.isna(row.first_year):
-            ax.text(lo - 0.3, i, "year unknown", va="center", fontsize=6, color="#555555")
-            continue
-        ax.plot(
-            [row.first_year - 0.3, row.last_year + 0.3],
-            [i, i],
-            lw=5,
-            color=colors[row.side],
-            solid_capstyle="butt",
-        )
+    undated = table.first_year.isna().to_numpy()
+    for i in np.flatnonzero(undated):
+        ax.text(lo - 0.3, i, "year unknown", va="center", fontsize=6, color="#555555")
+    # every person's span in one collection, drawn in the table's order
+    rows = np.flatnonzero(~undated)
+    first = table.first_year.to_numpy(dtype=float, na_value=np.nan)[rows] - 0.3
+    last = table.last_year.to_numpy(dtype=float, na_value=np.nan)[rows] + 0.3
+    segments = np.stack(
+        [np.column_stack([first, rows]), np.column_stack([last, rows])], axis=1
+    ).astype(float)
+    side_rgba = to_rgba_array(list(colors.values()))
+    at_side = pd.Index(list(colors)).get_indexer(table.side.astype(str).to_numpy()[rows])
+    ax.add_collection(
+        LineCollection(segments, colors=side_rgba[at_side], linewidths=5, capstyle="butt")
+    )
     ax.set_yticks(range(len(table)), list(table.name))
     occasions = ax.secondary_yaxis("right")
     occasions.set_yticks(range(len(table)), [f"{n} occasion(s)" for n in table.occasions])

@@ -3,7 +3,8 @@ drawn as one collection, dot sizes, and the shaded themes x years grid."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,23 +41,45 @@ def marker_handle(marker: str, color: str, label: str) -> Line2D:
     return Line2D([], [], marker=marker, ls="none", color=color, mec="black", mew=0.4, label=label)
 
 
+def _rectangles(
+    ax: plt.Axes, x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray, **style
+) -> PolyCollection:
+    """Rectangles from (x0, y0) to (x1, y1), added to ``ax`` as one collection."""
+    corners = np.stack(
+        [
+            np.column_stack([x0, y0]),
+            np.column_stack([x0, y1]),
+            np.column_stack([x1, y1]),
+            np.column_stack([x1, y0]),
+        ],
+        axis=1,
+    )
+    style = {"edgecolors": "none", "linewidths": 0} | style
+    rectangles = PolyCollection(corners, **style)
+    ax.add_collection(rectangles)
+    return rectangles
+
+
 def bars(ax: plt.Axes, x: np.ndarray, heights: list[int], width: float, **style) -> None:
     """Vertical bars from 0 centred on ``x``, drawn as one collection: the same picture as
     ``ax.bar``, without one patch object (and one limits update) per bar."""
     left, top = np.asarray(x, dtype=float) - width / 2, np.asarray(heights, dtype=float)
-    corners = np.stack(
-        [
-            np.column_stack([left, np.zeros_like(top)]),
-            np.column_stack([left, top]),
-            np.column_stack([left + width, top]),
-            np.column_stack([left + width, np.zeros_like(top)]),
-        ],
-        axis=1,
-    )
-    bars = PolyCollection(corners, edgecolors="none", linewidths=0, **style)
+    bars = _rectangles(ax, left, left + width, np.zeros_like(top), top, **style)
     bars.sticky_edges.y.append(0)  # like ax.bar: the axis starts at 0, with no margin below
-    ax.add_collection(bars)
     ax.autoscale_view()
+
+
+def hbars(ax: plt.Axes, y: np.ndarray, widths, height: float, left=0.0, **style) -> None:
+    """Horizontal bars from ``left`` centred on ``y``, drawn as one collection (``facecolors``
+    may give one colour per bar): the picture of ``ax.barh`` (stacked through ``left``),
+    without one patch object per bar. The view is scaled when it is next needed (see
+    ``scaled_once``)."""
+    y = np.asarray(y, dtype=float)
+    start = np.broadcast_to(np.asarray(left, dtype=float), y.shape)
+    end = start + np.asarray(widths, dtype=float)
+    bars = _rectangles(ax, start, end, y - height / 2, y + height / 2, **style)
+    # like ax.barh: no margin beyond where a bar starts (stacked, also where the last one ends)
+    bars.sticky_edges.x.extend(np.unique(start).tolist())
 
 
 def partner_bars(
@@ -79,6 +102,22 @@ def partner_bars(
         )
 
 
+@contextmanager
+def scaled_once(axes: list[plt.Axes]) -> Iterator[None]:
+    """Draw into ``axes`` with their autoscaling paused, then scale each view once to
+    everything drawn: with shared scales, each collection added would otherwise scale every
+    panel again."""
+    for ax in axes:
+        ax.set_autoscale_on(False)
+    try:
+        yield
+    finally:
+        for ax in axes:
+            ax.set_autoscale_on(True)
+        for ax in axes:
+            ax.autoscale_view()
+
+
 def spans(ax: plt.Axes, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, **style) -> None:
     """Horizontal lines from date ``lo`` to date ``hi`` at heights ``y``, as one collection
     built from plain arrays (``ax.hlines`` goes through a masked array per line)."""
@@ -90,9 +129,10 @@ def spans(ax: plt.Axes, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, **style) 
     ax.autoscale_view()
 
 
-def dot_area(events: int) -> float:
-    """Marker area for a count: grows with the count but stays readable for large counts."""
-    return 14 + 10 * min(events, 12)
+def dot_area(events: int | np.ndarray) -> int | np.ndarray:
+    """Marker area for a count (or an array of counts): grows with the count but stays
+    readable for large counts."""
+    return 14 + 10 * np.minimum(events, 12)
 
 
 def count_colors(vmax: int) -> tuple[ListedColormap, BoundaryNorm]:

@@ -9,7 +9,13 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from helpers.dataset.vocabulary import with_declared
-from helpers.figures.marks import compared_panels, panel_grid, scale_at_the_foot
+from helpers.figures.marks import (
+    compared_panels,
+    hbars,
+    panel_grid,
+    scale_at_the_foot,
+    scaled_once,
+)
 from helpers.figures.style import (
     COLUMN_WIDTH,
     HATCHES,
@@ -84,26 +90,36 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         for i, voice in enumerate(with_declared(table.voice, "event_themes", "voice"))
     ]
     labels = [f"{t.label} ({t.kind})" for t in themes.itertuples()]
-    for index, (ax, partner) in enumerate(zip(axes, partners, strict=True)):
-        width = 0.8 / len(voices)
-        for i, (voice, color, hatch) in enumerate(voices):
-            own = table[(table.partner_id == partner) & (table.voice == voice)].set_index(
-                "theme_id"
-            )
-            values = [int(own.occasions.get(t, 0)) for t in themes.theme_id]
-            ax.barh(
-                y + (i - (len(voices) - 1) / 2) * width,
-                values,
-                width,
-                color=color,
-                hatch=hatch,
-                edgecolor="white",
-                lw=0.3,
-                label=voice,
-            )
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        if index % cols == 0:
-            ax.set_yticks(y, labels)
+    occasions = (
+        table.pivot_table(  # partner x voice x theme, in the rows' order
+            index=["partner_id", "voice"],
+            columns="theme_id",
+            values="occasions",
+            aggfunc="sum",
+            observed=True,
+        )
+        .reindex(columns=list(themes.theme_id), fill_value=0)
+        .fillna(0)
+    )
+    width = 0.8 / len(voices)
+    with scaled_once(axes):
+        for index, (ax, partner) in enumerate(zip(axes, partners, strict=True)):
+            for i, (voice, color, hatch) in enumerate(voices):
+                found = (partner, voice) in occasions.index
+                values = occasions.loc[(partner, voice)].to_numpy(dtype=int) if found else 0
+                hbars(
+                    ax,
+                    y + (i - (len(voices) - 1) / 2) * width,
+                    np.broadcast_to(values, y.shape),
+                    width,
+                    facecolors=color,
+                    hatch=hatch,
+                    edgecolors="white",
+                    linewidths=0.3,
+                )
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            if index % cols == 0:
+                ax.set_yticks(y, labels)
     scale_at_the_foot(fig, axes, cols, "Occasions")
     axes[0].invert_yaxis()
     axes[cols - 1].legend(
@@ -114,5 +130,4 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     )
     fig.tight_layout()
     context.title_panels(fig, axes, partners)
-    fig.tight_layout()
     return fig
