@@ -328,22 +328,22 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
                 _field(a, table, key, column),
                 _field(b, table, key, column),
             )
-    yield Variable(
+    yield _joined_variable(
         "instrument_steps",
         "Steps coded for the instrument",
+        (a, b),
         "instrument_steps",
         ("instrument_id",),
-        _joined(a["instrument_steps"], ["instrument_id"], "step"),
-        _joined(b["instrument_steps"], ["instrument_id"], "step"),
+        "step",
     )
     for column, label in STEP_FIELDS.items():
-        yield Variable(
+        yield _joined_variable(
             f"instrument_step_{column}",
             label,
+            (a, b),
             "instrument_steps",
             ("instrument_id", "step"),
-            _joined(a["instrument_steps"], ["instrument_id", "step"], column),
-            _joined(b["instrument_steps"], ["instrument_id", "step"], column),
+            column,
         )
     labels = dict(zip(a["themes"].theme_id.astype(str), a["themes"].label.astype(str), strict=True))
     for kind, (table, key, unit) in LINKS.items():
@@ -365,14 +365,8 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
                 _presence(raised_b, theme, index),
             )
         for column, label in (("voice", "Voice of a theme"), ("raised_by", "Who raised a theme")):
-            yield Variable(
-                f"{kind}_theme_{column}",
-                f"{label} ({unit})",
-                table,
-                (key, "theme_id"),
-                _joined(a[table], [key, "theme_id"], column),
-                _joined(b[table], [key, "theme_id"], column),
-            )
+            name, described = f"{kind}_theme_{column}", f"{label} ({unit})"
+            yield _joined_variable(name, described, (a, b), table, (key, "theme_id"), column)
     yield Variable(
         "participant",
         "Who took part",
@@ -384,14 +378,8 @@ def _variables(a: dict, b: dict) -> Iterable[Variable]:
         ("side", "Participant's side"),
         ("title_as_stated", "Participant's title"),
     ):
-        yield Variable(
-            f"participant_{column}",
-            label,
-            "participants",
-            ("event_id", "person_id"),
-            _joined(a["participants"], ["event_id", "person_id"], column),
-            _joined(b["participants"], ["event_id", "person_id"], column),
-        )
+        name, person = f"participant_{column}", ("event_id", "person_id")
+        yield _joined_variable(name, label, (a, b), "participants", person, column)
 
 
 def _raised(links: pd.DataFrame, key: str, units: pd.Index) -> dict[str, np.ndarray]:
@@ -409,6 +397,15 @@ def _presence(raised: dict[str, np.ndarray], theme: str, index: pd.MultiIndex) -
     found = np.zeros(len(index), dtype=bool)
     found[raised.get(theme, np.array([], dtype=np.int64))] = True
     return pd.Series(np.where(found, "yes", "no").astype(object), index=index)
+
+
+def _joined_variable(
+    name: str, label: str, codings: tuple[dict, dict], table: str, key: tuple[str, ...], column: str
+) -> Variable:
+    """The variable whose unit is ``key`` of ``table`` and whose value is, in each coding, the
+    unit's values of ``column`` joined (see ``_joined``)."""
+    a, b = (_joined(coding[table], list(key), column) for coding in codings)
+    return Variable(name, label, table, key, a, b)
 
 
 def _joined(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series:
