@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from helpers.dataset.dates import DATE_GROUPS
+from helpers.dataset.membership import is_in
 from helpers.dataset.problem import Problem, listed
 from helpers.dataset.schema import Schema
 from helpers.dataset.tabular import Checked, Column, combine
@@ -23,8 +24,12 @@ def _entry_codes(child: Column, parent: Column) -> np.ndarray:
     """Per distinct cell of ``child``: the typed code in ``parent`` of the same value (-1: no
     value, NO_MATCH: a value ``parent`` does not hold)."""
     if child.typed is None and parent.typed is None:
-        found = pc.index_in(child.dictionary, value_set=parent.dictionary)
-        found = pc.fill_null(found, -1).to_numpy().astype(np.int64)
+        n = len(child.dictionary)
+        if n <= len(parent.dictionary) and parent.dictionary.slice(0, n).equals(child.dictionary):
+            found = np.arange(n, dtype=np.int64)  # written in the order of the referenced rows
+        else:
+            found = pc.index_in(child.dictionary, value_set=parent.dictionary)
+            found = pc.fill_null(found, -1).to_numpy().astype(np.int64)
         ok = np.append(parent.valid, False)[found]
         codes = np.where(ok, found, NO_MATCH)
     else:
@@ -39,9 +44,8 @@ def _row_codes(child: Column, parent: Column) -> np.ndarray:
     worked out once per pair of columns."""
     if id(parent) not in child.found_in:
         entries = _entry_codes(child, parent)
-        child.found_in[id(parent)] = np.append(entries, -1).astype(np.int32)[
-            np.where(child.codes >= 0, child.codes, len(entries))
-        ]
+        # code -1 (no cell) picks the -1 appended at the end
+        child.found_in[id(parent)] = np.append(entries, -1).astype(np.int32)[child.codes]
     return child.found_in[id(parent)]
 
 
@@ -81,8 +85,10 @@ def foreign_key_problems(
                     mine = combine(
                         [(np.maximum(c, -1), s) for c, s in zip(codes, sizes, strict=True)]
                     )
-                    held_here = pd.Series(mine).isin(keys[some]).to_numpy()
-                    missing |= ~missing & ~held_here
+                    asked = ~missing & ~empty  # the other rows are reported or refer to nothing
+                    held_here = np.ones(len(mine), dtype=bool)
+                    held_here[asked] = is_in(mine[asked], keys[some])
+                    missing |= ~held_here
             bad = np.flatnonzero(missing & ~empty)
             file = Path(table.path).name
             column = ", ".join(fields)
@@ -154,4 +160,4 @@ def typed_frames(checked: dict[str, Checked], schema: Schema) -> dict[str, pd.Da
                 dtype=key.dtype,
             )
         )
-    return {name: pd.DataFrame(columns) for name, columns in data.items()}
+    return {name: pd.DataFrame(columns, copy=False) for name, columns in data.items()}

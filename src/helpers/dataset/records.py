@@ -2,10 +2,12 @@
 record starts (the header is line 1).
 
 A well-formed file (every record as wide as the header, no blank line) is parsed by pyarrow's
-multithreaded reader into one string array per column. Anything else (a short or long row, a
-blank line, a header that spans lines) is parsed with Python's ``csv`` module, as Frictionless
-parses it, so that every record, however damaged, is seen as Frictionless sees it. A missing
-cell (a short row) is null; an empty cell is the empty string.
+multithreaded reader straight into one dictionary-encoded column per position (each distinct
+cell stored once, one dictionary for all blocks); the line on which each record starts is
+worked out from the line breaks inside its cells, counted once per distinct cell. Anything
+else (a short or long row, a blank line, a header that spans lines) is parsed with Python's
+``csv`` module, as Frictionless parses it, so that every record, however damaged, is seen as
+Frictionless sees it. A missing cell (a short row) is null; an empty cell is the empty string.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from helpers.dataset.lines import record_starts
-
 BOM = b"\xef\xbb\xbf"
+TEXT = pa.dictionary(pa.int32(), pa.string())  # how the fast reader types every column
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,8 @@ def _fast(path: Path, body: bytes) -> Records | None:
     labels = _header(body)
     if not labels:
         return None
-    returns = body.count(b"\r")
-    if returns and returns != body.count(b"\r\n"):  # a lone carriage return ends a line too
-        return None
+    if body.find(b"\r") >= 0 and body.count(b"\r") != body.count(b"\r\n"):
+        return None  # a lone carriage return ends a line too
     invalid: list[object] = []
 
     def refuse(row: object) -> str:
@@ -95,26 +96,36 @@ def _fast(path: Path, body: bytes) -> Records | None:
                 newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=refuse
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, TEXT),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
-        )
+        ).unify_dictionaries()
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     if invalid:
         return None
-    n_rows = table.num_rows
-    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if lines == n_rows + 1:  # every record on a line of its own
-        starts = np.arange(2, n_rows + 2, dtype=np.int32)
-    else:  # quoted cells span lines: count them as the csv module does
-        found = record_starts(path)
-        if len(found) != n_rows + 1:
-            return None
-        starts = np.asarray(found[1:], dtype=np.int32)
     columns = [table.column(i) for i in range(len(names))]
-    return Records(labels, columns, starts, None)
+    del table
+    return Records(labels, columns, _starts(columns), None)
+
+
+def _starts(columns: list[pa.ChunkedArray]) -> np.ndarray:
+    """Line on which each record starts: the header is line 1 and each record one line more
+    than the line breaks inside its cells (quoted cells; a lone carriage return, which the
+    caller refuses, would be one too)."""
+    n_rows = len(columns[0]) if columns else 0
+    breaks = np.zeros(n_rows, dtype=np.int64)
+    for column in columns:
+        if column.num_chunks == 0:
+            continue
+        inside = pc.count_substring(column.chunk(0).dictionary, "\n").to_numpy(zero_copy_only=False)
+        if inside.any():
+            codes = np.concatenate([chunk.indices.to_numpy() for chunk in column.chunks])
+            breaks += inside[codes]
+    starts = np.arange(2, n_rows + 2, dtype=np.int64)
+    starts[1:] += np.cumsum(breaks)[:-1]
+    return starts.astype(np.int32) if not n_rows or starts[-1] < 2**31 else starts
 
 
 def _slow(text: str) -> Records:

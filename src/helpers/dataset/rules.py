@@ -25,6 +25,7 @@ from helpers.dataset.dates import (
     parse_partial_date,
 )
 from helpers.dataset.keys import codes, pair_codes, positions, shared_codes
+from helpers.dataset.membership import is_in
 from helpers.dataset.problem import Problem, listed
 from helpers.dataset.reconcile import (
     DATE,
@@ -282,7 +283,7 @@ def _pairs_in(frame: pd.DataFrame, other: pd.DataFrame, columns: tuple[str, str]
     del n_first
     mine = pair_codes(first, second, n)
     theirs = pair_codes(first_other, second_other, n)
-    return pd.Series(mine).isin(theirs).to_numpy()
+    return is_in(mine, theirs)
 
 
 def model_problems(

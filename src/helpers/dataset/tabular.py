@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.dataset.membership import has_repeats
 from helpers.dataset.problem import Problem, listed
 from helpers.dataset.records import Records
 from helpers.dataset.schema import Field, Table
@@ -132,8 +133,9 @@ def note(f: Field, name: str) -> str:
 
 
 def _encode(cells: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Code of each cell (-1: no cell) and the distinct cells (one dictionary for all chunks)."""
-    encoded = pc.dictionary_encode(cells)
+    """Code of each cell (-1: no cell) and the distinct cells (one dictionary for all chunks;
+    cells read as dictionaries already, see ``records``, must share it)."""
+    encoded = cells if pa.types.is_dictionary(cells.type) else pc.dictionary_encode(cells)
     if isinstance(encoded, pa.ChunkedArray):
         if encoded.num_chunks == 0:
             return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
@@ -436,7 +438,7 @@ def _previous(codes: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np.n
     """Rows whose code (>= 0) appeared on an earlier row, and the latest such earlier row
     (``n``: how many codes there are, if known, so that "no repeat" is a count)."""
     if (n is not None and np.count_nonzero(codes >= 0) == n) or (
-        n is None and not pd.Series(codes).duplicated().any()
+        n is None and not has_repeats(codes)
     ):  # the common case: as many rows with a value as distinct values
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     rows = np.flatnonzero(codes >= 0)
