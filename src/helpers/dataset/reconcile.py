@@ -23,6 +23,7 @@ STATED = {
     "visiting_side": "visiting_side",
     "hosting_side": "hosting_side",
 }
+DAY = 86_400 * 10**9  # nanoseconds
 DATE = ("start_date", "end_date", "date_precision", "date_inferred")  # the same in both tables
 
 
@@ -44,12 +45,33 @@ def pick_dates(
     rows = np.arange(len(dates))
     keep = (group >= 0) & (rank >= 0) & (lo != np.iinfo(np.int64).min)  # NaT: the minimum
     rows = rows[keep]
+    chosen = np.full(n_groups, -1, dtype=np.int64)
+    day = lo[rows] // DAY
+    if len(rows) and not np.any(lo[rows] - day * DAY):  # whole days: one number per row
+        day -= day.min()
+        order = (rank[rows] * (int(day.max()) + 1) + day) * 2 + inferred[rows]
+        _first_least(chosen, group[rows], order, rows)
+        return chosen
     order = np.lexsort((rows, inferred[rows], lo[rows], rank[rows], group[rows]))
     rows, sorted_group = rows[order], group[rows][order]
     first = np.concatenate([[True], sorted_group[1:] != sorted_group[:-1]])[: len(rows)]
-    chosen = np.full(n_groups, -1, dtype=np.int64)
     chosen[sorted_group[first]] = rows[first]
     return chosen
+
+
+def _first_least(
+    chosen: np.ndarray, group: np.ndarray, order: np.ndarray, rows: np.ndarray
+) -> None:
+    """Set ``chosen[g]`` to the first of ``rows`` of group ``g`` whose ``order`` is least (as a
+    sort by group, order and row would pick it, without the sort)."""
+    most = np.iinfo(np.int64).max
+    least = np.full(len(chosen), most, dtype=np.int64)
+    np.minimum.at(least, group, order)
+    won = order == least[group]
+    first = np.full(len(chosen), most, dtype=np.int64)
+    np.minimum.at(first, group[won], rows[won])
+    some = first < most
+    chosen[some] = first[some]
 
 
 def _precision_rank(precision: pd.Series) -> np.ndarray:

@@ -394,10 +394,8 @@ def _reconciled(found: _Found, events: pd.DataFrame, reports: pd.DataFrame, at: 
     for column, stated in STATED.items():
         mine, theirs, n = shared_codes(events[column], reports[stated])
         given = (at >= 0) & (theirs >= 0)
-        stated_here = (
-            pd.Series(pair_codes(event_rows, mine, n))
-            .isin(pair_codes(at[given], theirs[given], n))
-            .to_numpy()
+        stated_here = is_in(
+            pair_codes(event_rows, mine, n), pair_codes(at[given], theirs[given], n)
         )
         any_stated = np.bincount(at[given], minlength=len(events)) > 0
         empty = mine < 0
