@@ -221,7 +221,7 @@ def typed_frames(checked: dict[str, Checked], schema: Schema) -> dict[str, pd.Da
         remap = np.append(np.cumsum(parent.valid) - 1, -1)
         data[name][column] = pd.Series(
             pd.Categorical.from_codes(
-                np.where(codes >= 0, remap[np.maximum(codes, -1)], -1).astype(np.int32),
+                remap.astype(np.int32)[np.maximum(codes, -1)],  # -1, NO_MATCH: the -1 at the end
                 dtype=key.dtype,
             )
         )

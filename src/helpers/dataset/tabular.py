@@ -279,7 +279,7 @@ class Column:
         categories = pd.Index(pd.array(self.dictionary.filter(pa.array(keep)), "string[pyarrow]"))
         return pd.Series(
             pd.Categorical.from_codes(
-                np.where(codes >= 0, np.append(remap, -1)[codes], -1).astype(np.int32),
+                np.append(remap, -1).astype(np.int32)[codes],  # -1: the -1 at the end
                 categories,
             )
         )
