@@ -250,7 +250,8 @@ class Column:
     def typed_codes(self) -> tuple[np.ndarray, int]:
         """Per row, the code of its typed value (-1: no value), and how many codes there are."""
         entries, n = self.entry_codes
-        return np.append(entries, -1)[np.where(self.codes >= 0, self.codes, len(entries))], n
+        lookup = np.append(entries, -1)  # code -1 (no cell) picks the -1 at the end
+        return lookup.astype(np.int32 if n < 2**31 else np.int64)[self.codes], n
 
     def series(self, categorical: bool = True) -> pd.Series:
         """The column as ``helpers.dataset.read`` types it: vocabularies as categoricals, other
@@ -457,7 +458,9 @@ def combine(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
         if span * (size + 1) >= 2**62:
             combined, uniques = pd.factorize(combined)
             combined, span = combined.astype(np.int64), max(len(uniques), 1)
-        combined = combined * (size + 1) + found.astype(np.int64) + 1
+        combined *= size + 1  # in place: no copy of the rows per column
+        combined += found
+        combined += 1
         span *= size + 1
     return combined
 
