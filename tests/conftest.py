@@ -18,22 +18,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers.paths import PROJECT_DATA  # noqa: E402
 
 # The test files that take longest (they run notebooks, reports or many validations), longest
-# first: the workers start on them, and the many short files fill in at the end, instead of
-# one worker finishing a long file alone (pyproject.toml: --no-loadscope-reorder keeps this
-# order). A file not named here runs after these, in collection order.
+# first (processor time of each file, measured alone): the workers start on them, and the many
+# short files fill in at the end, instead of one worker finishing a long file alone
+# (pyproject.toml: --no-loadscope-reorder keeps this order). xdist hands each worker two files
+# at the start, so a short file comes third: the worker that has the guide's walk-through, the
+# longest, takes the short one with it, and the other worker the third-longest. A file not
+# named here runs after these, in collection order.
 LONGEST_FIRST = (
     "tests/test_adapting_guide.py",
     "tests/test_synthetic_report.py",
+    "tests/test_architecture.py",
     "tests/test_safe_outputs.py",
     "tests/test_papermill_by_hand.py",
+    "tests/test_validate_input.py",
+    "tests/test_study.py",
+    "tests/test_incremental_report.py",
     "tests/test_coding_workflow.py",
     "tests/test_validate_corpus.py",
-    "tests/test_study.py",
-    "tests/test_figures.py",
-    "tests/test_incremental_report.py",
-    "tests/test_report.py",
-    "tests/test_validate_input.py",
     "tests/test_site_browser.py",
+    "tests/test_figures.py",
+    "tests/test_report.py",
     "tests/test_site.py",
 )
 

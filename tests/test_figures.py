@@ -26,6 +26,7 @@ def test_figure_files(stem: Path) -> None:
     for suffix in (*FORMATS, "csv"):
         assert stem.with_suffix(f".{suffix}").stat().st_size > 0, suffix
     with Image.open(stem.with_suffix(".png")) as png:
+        png.load()  # every pixel decodes: a truncated or damaged file fails, not only its header
         dpi = png.info.get("dpi", (300, 300))[0]
         assert png.width / dpi <= PAGE_WIDTH + 0.5, "wider than a journal page"
         assert "Software" not in png.info
