@@ -72,7 +72,7 @@ def narrow_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     """``codes(column)``, but a categorical's codes as they are stored (int8 to int32), not
     copied to int64: the counting reads them without a copy of the rows."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), len(column.cat.categories)
+        return column.array.codes, len(column.cat.categories)  # a view of the codes
     return codes(column)
 
 
@@ -85,15 +85,7 @@ def numbered(
     With few possible combinations the number is the combined code itself (counts are then
     ``np.bincount(group, minlength=span)[present]``); with many they are numbered by hashing,
     in order of first appearance (``present`` is then every number below ``span``)."""
-    combined, span = np.zeros(rows, dtype=np.int64), 1
-    for found, size in key_codes:
-        if span * (size + 1) >= _LIMIT:  # re-number the combinations so far to make room
-            combined, uniques = pd.factorize(combined)
-            span = max(len(uniques), 1)
-        combined *= size + 1
-        combined += found
-        combined += 1
-        span *= size + 1
+    combined, span = combined_codes(key_codes, rows)
     if span > _DENSE:
         combined, uniques = pd.factorize(combined)
         span = len(uniques)
@@ -102,6 +94,65 @@ def numbered(
     first[combined[::-1]] = order  # the last write to each number is its first row
     present = np.flatnonzero(first < rows)
     return combined, span, present, first[present]
+
+
+def combined_codes(key_codes: list[tuple[np.ndarray, int]], rows: int) -> tuple[np.ndarray, int]:
+    """The keys' codes (each -1 where missing, a value of its own) as one number per row, in
+    mixed radix (in the order of the codes), below the returned span; combinations are
+    re-numbered (by hashing, in order of first appearance) where the span would pass 2**62."""
+    combined, span, shift = np.zeros(rows, dtype=np.int64), 1, 0
+    for found, size in key_codes:
+        if span * (size + 1) >= _LIMIT:  # re-number the combinations so far to make room
+            combined, uniques = pd.factorize(combined + shift)
+            span, shift = max(len(uniques), 1), 0
+        combined *= size + 1
+        combined += found
+        shift = shift * (size + 1) + 1  # each code + 1 (missing is 0), added once at the end
+        span *= size + 1
+    combined += shift
+    return combined, span
+
+
+def histogram(
+    frame: pd.DataFrame, keys: list[str], unit: list[str], column: str, *, name: str, count: str
+) -> pd.DataFrame:
+    """Per combination of ``keys`` and number ``name``: how many units (combinations of the
+    ``unit`` columns found with those keys) have that many distinct non-missing values of
+    ``column`` (``count``). The same as a ``tally`` of the units' distinct values, tallied
+    again by that number, in one sort of the rows and no hashing of the many units."""
+    if frame.empty:
+        return frame[keys].iloc[:0].assign(**{name: np.int64(0), count: np.int64(0)})
+    group, span, present, first = numbered([narrow_codes(frame[k]) for k in keys], len(frame))
+    units, n_units = combined_codes([narrow_codes(frame[c]) for c in unit], len(frame))
+    found, size = narrow_codes(frame[column])
+    widths = [max(span - 1, 0).bit_length(), max(n_units - 1, 0).bit_length(), size.bit_length()]
+    if sum(widths) > _BITS:  # too wide to pack: the units numbered first
+        units, uniques = pd.factorize(units)
+        widths[1] = max(len(uniques) - 1, 0).bit_length()
+    key = np.left_shift(group, widths[1], dtype=np.int64)  # sorted in place below
+    key += units
+    key <<= widths[2]
+    key += found
+    key += 1  # a value's code + 1: 0 is missing
+    key.sort()
+    new = np.empty(len(key), dtype=bool)  # the first row of each unit and value
+    new[:1] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    if len(found) and found.min() < 0:  # a missing value is not counted
+        new &= (key & ((1 << widths[2]) - 1)) != 0
+    unit_key = key >> widths[2]
+    unit_start = np.flatnonzero(np.concatenate([[True], unit_key[1:] != unit_key[:-1]]))
+    values = np.add.reduceat(new, unit_start, dtype=np.int64)
+    unit_group = unit_key[unit_start] >> widths[1]
+    most = int(values.max()) + 1
+    counted = np.bincount(unit_group * most + values, minlength=span * most)
+    cell = np.flatnonzero(counted)  # in order of the keys, then of the number of values
+    at_group = np.full(span, -1, dtype=np.int64)
+    at_group[present] = first
+    out = frame[keys].iloc[at_group[cell // most]].reset_index(drop=True)
+    out[name] = cell % most
+    out[count] = counted[cell]
+    return out
 
 
 def distinct_counts(
@@ -118,14 +169,19 @@ def distinct_counts(
     total = sum(widths)
     if max(n - 1, 0).bit_length() + total > _BITS:
         return [_distinct_apart(group, n, chain[: k + 1]) for k in range(len(chain))]
-    key = group.astype(np.int64)  # a copy, sorted in place below
-    for (found, _), width in zip(chain, widths, strict=True):
-        key <<= width
+    key = np.left_shift(group, widths[0], dtype=np.int64)  # a new array, sorted in place below
+    shift = 0  # each code + 1 (missing is 0), added once at the end
+    for k, ((found, _), width) in enumerate(zip(chain, widths, strict=True)):
+        if k:
+            key <<= width
         key += found
-        key += 1
+        shift = (shift << width) + 1
+    key += shift
     # NumPy's default sort of integers (vectorised, SIMD where the processor has it) is several
     # times faster than a stable one, which equal integers do not need
     key.sort()
+    # each group's rows are one stretch of the sorted keys: its bounds, found by bisection
+    bounds = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) << total)
     counted = []
     below = total  # bits of the columns after the current one
     for (found, _), width in zip(chain, widths, strict=True):
@@ -136,9 +192,16 @@ def distinct_counts(
         np.not_equal(prefix[1:], prefix[:-1], out=first[1:])
         if len(found) and found.min() < 0:  # runs of a missing value are not counted
             first &= (prefix & ((1 << width) - 1)) != 0
-        starts = prefix[first]
-        starts >>= total - below
-        counted.append(np.bincount(starts, minlength=n))
+        counted.append(_per_stretch(first, bounds))
+    return counted
+
+
+def _per_stretch(flags: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """How many of ``flags`` are set in each stretch ``bounds[i]:bounds[i + 1]``."""
+    counted = np.zeros(len(bounds) - 1, dtype=np.int64)
+    filled = np.diff(bounds) > 0
+    if filled.any():  # the stretches are contiguous: summed from each non-empty one's start
+        counted[filled] = np.add.reduceat(flags, bounds[:-1][filled], dtype=np.int64)
     return counted
 
 
