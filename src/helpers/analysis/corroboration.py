@@ -9,7 +9,7 @@ import pandas as pd
 
 from helpers.analysis.occasions import occasions, report_occasions
 from helpers.analysis.scope import Scope
-from helpers.analysis.tally import tally
+from helpers.analysis.tally import histogram
 from helpers.analysis.themes import theme_links
 from helpers.dataset.keys import positions, take
 
@@ -19,8 +19,7 @@ ITEMS = (OCCASIONS, THEME_LINKS, INSTRUMENTS)  # in the order tables and figures
 
 def _by_sources(frame: pd.DataFrame, unit: list[str], item: str) -> pd.DataFrame:
     """Per partner and number of sources: how many units (``unit`` columns) have that many."""
-    per_unit = tally(frame, ["partner_id", *unit], distinct={"sources": "source_id"})
-    counted = tally(per_unit, ["partner_id", "sources"], count="items")
+    counted = histogram(frame, ["partner_id"], unit, "source_id", name="sources", count="items")
     counted.insert(1, "item", item)
     return counted
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers.analysis.occasions import occasions
 from helpers.analysis.scope import Scope
-from helpers.analysis.tally import joined, tally
+from helpers.analysis.tally import as_text, joined, tally
 from helpers.dataset.dates import undated_last, year_label
-from helpers.dataset.keys import codes, codes_at, positions, take
+from helpers.dataset.keys import codes, groups, positions, take
 
 
 def _attendance(scope: Scope) -> pd.DataFrame:
@@ -18,35 +19,50 @@ def _attendance(scope: Scope) -> pd.DataFrame:
     occ = occasions(t["events"])
     part = t["participants"]
     at_event = positions(part.event_id, occ.event_id)
+    # partner and year are the event's: numbered once per event, not per participant row
+    when, first = groups(occ, ["partner_id", "year"])
+    occasion, n_occasions = codes(occ.occasion_id)
     frame = pd.DataFrame(
         {
             "side": part.side.array,
-            "partner_id": take(occ.partner_id, at_event),
             "person_id": part.person_id.array,
-            "year": take(occ.year, at_event),
+            "when": _at_rows(when, len(first), at_event),
             "event": part.event_id.array,
-            "occasion": codes_at(codes(occ.occasion_id)[0], at_event),
+            "occasion": _at_rows(occasion, n_occasions, at_event),
             "source_id": part.source_id.array,
         },
         copy=False,  # the arrays are not changed: no copy of millions of rows
     )
-    keys = ["side", "partner_id", "person_id", "year"]
     distinct = {"events": "event", "occasions": "occasion", "sources": "source_id"}
-    return tally(frame, keys, distinct=distinct)
+    # each event lies in one occasion: both are counted in one sort
+    table = tally(
+        frame, ["side", "when", "person_id"], distinct=distinct, within=dict(event="occasion")
+    )
+    at_when = np.append(first, -1)[table.pop("when").cat.codes.to_numpy()]
+    table.insert(1, "partner_id", take(occ.partner_id, at_when))
+    table.insert(3, "year", take(occ.year, at_when))
+    return table
+
+
+def _at_rows(per_event: np.ndarray, n: int, at_event: np.ndarray) -> pd.Categorical:
+    """Codes 0 to ``n`` - 1 of the events at the rows ``at_event`` (-1, no event: missing), as
+    a categorical: looked up once in codes as narrow as pandas keeps them."""
+    coded = pd.Categorical.from_codes(np.append(per_event, -1), categories=pd.RangeIndex(n))
+    return pd.Categorical.from_codes(coded.codes[at_event], dtype=coded.dtype, validate=False)
 
 
 def _names(scope: Scope, person_ids: pd.Series) -> pd.Series:
     persons = scope.tables["persons"]
-    names = pd.Series(persons.name.astype("string").array, index=persons.person_id.astype("string"))
-    return person_ids.astype("string").map(names).astype("string")
+    at = positions(person_ids, persons.person_id)
+    return pd.Series(take(persons.name.astype("string"), at), index=person_ids.index)
 
 
 def interlocutors_by_year(scope: Scope) -> pd.DataFrame:
     """Person x partner x year: events and occasions attended, with the person's side."""
     table = _attendance(scope)
-    for column in ("side", "partner_id", "person_id"):
-        table[column] = table[column].astype("string")
     table.insert(3, "name", _names(scope, table.person_id))
+    for column in ("side", "partner_id", "person_id"):
+        table[column] = as_text(table[column])
     table["year"] = year_label(table.year.astype("Int64"))
     return table.sort_values(
         ["partner_id", "side", "year", "person_id"], key=undated_last

@@ -40,21 +40,27 @@ def occasions(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def report_occasions(occ: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """One row per report of an event in ``occ``: its occasion (an integer code), partner, year
-    and source: what counts the sources behind each occasion."""
+def at_occasions(occ: pd.DataFrame, rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``rows`` (a table with an ``event_id``) whose event is in ``occ``, each with
+    its event's occasion (an integer code), partner and year, then its own ``columns``."""
     occasion, _ = codes(occ.occasion_id)
-    at_event = positions(reports.event_id, occ.event_id)
+    at_event = positions(rows.event_id, occ.event_id)
     frame = pd.DataFrame(
         {
             "occasion": codes_at(occasion, at_event),
             "partner_id": take(occ.partner_id, at_event),
             "year": take(occ.year, at_event),
-            "source_id": reports.source_id.array,
+            **{column: rows[column].array for column in columns},
         },
         copy=False,  # the arrays are not changed: no copy of millions of rows
     )
     return frame[at_event >= 0].reset_index(drop=True)
+
+
+def report_occasions(occ: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """One row per report of an event in ``occ``: its occasion (an integer code), partner, year
+    and source: what counts the sources behind each occasion."""
+    return at_occasions(occ, reports, ["source_id"])
 
 
 def step_occasions(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.occasions import occasions, step_occasions
+from helpers.analysis.occasions import at_occasions, occasions, step_occasions
 from helpers.analysis.scope import Scope
 from helpers.analysis.tally import tally
-from helpers.dataset.keys import codes, codes_at, positions, take
+from helpers.dataset.keys import codes, positions
 
 
 def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -22,20 +22,7 @@ def theme_links(scope: Scope, occ: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     t = scope.tables
     occ = occasions(t["events"]) if occ is None else occ
-    occasion, _ = codes(occ.occasion_id)
-    links = t["event_themes"]
-    at_event = positions(links.event_id, occ.event_id)
-    from_events = pd.DataFrame(
-        {
-            "occasion": codes_at(occasion, at_event),
-            "partner_id": take(occ.partner_id, at_event),
-            "year": take(occ.year, at_event),
-            "theme_id": links.theme_id.array,
-            "voice": links.voice.array,
-            "source_id": links.source_id.array,
-        },
-        copy=False,  # the arrays are not changed: no copy of millions of rows
-    )[at_event >= 0]
+    from_events = at_occasions(occ, t["event_themes"], ["theme_id", "voice", "source_id"])
     steps = step_occasions(occ, t["instrument_steps"], t["instruments"])
     links = t["instrument_themes"]
     link_keys = pd.DataFrame(
