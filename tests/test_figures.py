@@ -130,7 +130,7 @@ def test_a_side_added_to_the_vocabulary_is_drawn(project_scope) -> None:
     spans = continuity(project_scope)
     spans.loc[spans.index[0], "side"] = "mediator"
     fig = interlocutors.continuity(spans)
-    assert "mediator side" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "mediator side" in [t.get_text() for t in fig.legends[0].get_texts()]
     plt.close(fig)
 
 
@@ -430,6 +430,6 @@ def test_records_with_the_same_date_are_counted_on_the_timeline(project_scope) -
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert sorted(labels) == sorted(f"×{n}" for n in same[same > 1])
     assert labels and "×n: n records with the same date" in [
-        t.get_text() for t in fig.axes[0].get_legend().get_texts()
+        t.get_text() for t in fig.legends[0].get_texts()
     ]
     plt.close(fig)
