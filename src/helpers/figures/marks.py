@@ -205,16 +205,23 @@ def panel_grid(n: int) -> tuple[int, int]:
     return rows, max(1, -(-n // rows))
 
 
-def compared_panels(n: int, row_height: float, width: float = PAGE_WIDTH, extra: float = 0.4):
-    """``n`` panels (one per partner) sharing both scales, so that they compare, in rows of at
-    most ``PANELS_PER_ROW`` (``row_height`` inches each); return the figure, the ``n`` axes in
+def compared_panels(
+    n: int,
+    row_height: float,
+    width: float = PAGE_WIDTH,
+    extra: float = 0.4,
+    sharey: bool = True,
+):
+    """``n`` panels (one per partner) sharing both scales (``sharey`` false: the x scale only,
+    for panels whose rows the caller lines up itself), so that they compare, in rows of at most
+    ``PANELS_PER_ROW`` (``row_height`` inches each); return the figure, the ``n`` axes in
     reading order (the grid's spare ones hidden) and the number of columns."""
     rows, cols = panel_grid(n)
     fig, grid = plt.subplots(
         rows,
         cols,
         figsize=(width, rows * row_height + extra),
-        sharey=True,
+        sharey=sharey,
         sharex=True,
         squeeze=False,
         layout="constrained",

@@ -95,7 +95,10 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     rows, _ = panel_grid(len(partners))
     per_theme = 0.17 if rows == 1 else 0.12  # inches; wrapped rows are packed closer
-    fig, axes, cols = compared_panels(len(partners), per_theme * len(themes) + 1.0)
+    # the panels' rows line up (same themes, same limits) without sharing an axis, so that only
+    # the first panel of each row makes tick marks and labels for them (a shared axis gives every
+    # panel a tick object per theme, the figure's largest cost with many partners)
+    fig, axes, cols = compared_panels(len(partners), per_theme * len(themes) + 1.0, sharey=False)
     y = np.arange(len(themes))
     voices = [
         (voice, OKABE_ITO[i % len(OKABE_ITO)], HATCHES[i % len(HATCHES)])
@@ -132,8 +135,11 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
             ax.xaxis.get_major_locator().set_params(integer=True)
             if index % cols == 0:
                 ax.set_yticks(y, labels)
+            else:
+                ax.set_yticks([])
+    for ax in axes:  # the first theme at the top of every panel
+        ax.set_ylim(max(len(themes), 1) - 0.5, -0.5)
     scale_at_the_foot(fig, axes, cols, "Occasions")
-    axes[0].invert_yaxis()
     axes[cols - 1].legend(
         handles=[Patch(color=c, hatch=h, label=v) for v, c, h in voices],
         title="Voice",
