@@ -140,7 +140,7 @@ class FigureContext:
         constrained layout (laid out here once to measure it; the layout makes room for the
         titles when the figure is drawn); names that do not fit are given under the figure,
         which grows by their lines."""
-        fig.draw_without_rendering()
+        fig.get_layout_engine().execute(fig)
         shortened = []
         for ax, partner in zip(axes, partners, strict=True):
             width = ax.get_position().width * fig.get_figwidth()
@@ -244,7 +244,7 @@ def lay_out(fig: plt.Figure) -> None:
     screen = fig.get_dpi()
     fig.set_dpi(STYLE["savefig.dpi"])
     try:
-        fig.draw_without_rendering()
+        engine.execute(fig)  # the layout alone, without a draw of every artist after it
     finally:
         fig.set_dpi(screen)
     fig.set_layout_engine("none")
