@@ -210,3 +210,99 @@ def test_interlocutor_panels_show_the_persons_met_most() -> None:
     names = {t.get_text() for t in fig.axes[0].get_yticklabels()}
     assert names == {f"Person {k:02d}" for k in range(5, n)}  # the least met are left out
     assert f"{interlocutors.MAX_PERSONS} of {n} persons" in fig.axes[0].get_title(loc="left")
+
+
+def _report_figures(scope) -> dict:
+    """Every figure function of the report, on the project's data, as a notebook calls it."""
+    from helpers.analysis import agreements, corroboration, dataset_overview, interlocutors
+    from helpers.analysis import themes_by_partner as partner_tables
+    from helpers.analysis import themes_over_time as time_tables
+    from helpers.figures import agreements as agreement_figures
+    from helpers.figures import dataset_overview as overview
+    from helpers.figures import interlocutors as interlocutor_figures
+    from helpers.figures import themes_over_time
+    from helpers.figures.style import figure_context
+
+    context = figure_context(scope)
+    timeline = dataset_overview.timeline(scope)
+    steps = scope.vocabulary("instrument_steps", "step")
+    by_voice = partner_tables.themes_by_voice(scope)
+    coded = alphas([np.nan, 0.5, 0.7, 0.9] + [1.0] * 6)
+    return {
+        "counts_by_partner_year": lambda: overview.counts_by_partner_year(
+            dataset_overview.counts_by_partner_year(scope), context
+        ),
+        "timeline": lambda: overview.timeline(timeline, context),
+        "life_cycles": lambda: overview.life_cycles(timeline.agreements, steps, context),
+        "corroboration": lambda: overview.corroboration(
+            corroboration.corroboration(scope), context
+        ),
+        "date_precision": lambda: overview.date_precision(dataset_overview.date_precision(scope)),
+        "themes_official_share": lambda: themes_by_partner.themes_official_share(
+            partner_tables.themes_official_share(by_voice), context, title="Official"
+        ),
+        "themes_by_voice": lambda: themes_by_partner.themes_by_voice(by_voice, context),
+        "themes_by_year": lambda: themes_over_time.themes_by_year(
+            time_tables.themes_by_year(scope), context
+        ),
+        "theme_spread_by_year": lambda: themes_over_time.theme_spread_by_year(
+            time_tables.theme_spread_by_year(scope), context
+        ),
+        "agreements_by_kind_status": lambda: agreement_figures.agreements_by_kind_status(
+            agreements.agreements_by_kind_status(scope), steps, context
+        ),
+        "agreements_by_year": lambda: agreement_figures.agreements_by_year(
+            agreements.agreements_by_year(scope), steps, context
+        ),
+        "interlocutors_by_year": lambda: interlocutor_figures.interlocutors_by_year(
+            interlocutors.interlocutors_by_year(scope), context
+        ),
+        "continuity": lambda: interlocutor_figures.continuity(interlocutors.continuity(scope)),
+        "alpha_by_variable": lambda: intercoder_reliability.alpha_by_variable(coded, note="x"),
+    }
+
+
+@pytest.fixture(scope="module")
+def report_figures(project_scope):
+    return _report_figures(project_scope)
+
+
+def test_every_saved_figure_has_its_declared_size_and_nothing_off_its_canvas(
+    report_figures, tmp_path
+) -> None:
+    """Saved at the size the code declares (PNG pixels at its dpi, SVG and PDF points), and
+    laid out within it: measured by each format's own renderer, nothing drawn runs past an
+    edge of the canvas (a label cut off, a legend outside)."""
+    import functools
+    import re
+
+    from matplotlib import cbook
+    from matplotlib.backend_bases import _get_renderer
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from PIL import Image
+
+    from helpers.figures.style import STYLE, save_figure
+
+    renderers = {"png": FigureCanvasAgg, "svg": FigureCanvasSVG, "pdf": FigureCanvasPdf}
+    for name, build in report_figures.items():
+        fig = build()
+        width, height = fig.get_size_inches()
+        save_figure(fig, pd.DataFrame({"x": [1]}), tmp_path, name)
+        dpi = STYLE["savefig.dpi"]
+        with Image.open(tmp_path / f"{name}.png") as png:
+            assert png.size == pytest.approx((width * dpi, height * dpi), abs=1), name
+        svg = (tmp_path / f"{name}.svg").read_text(encoding="utf-8")
+        svg_size = re.search(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+        pdf = (tmp_path / f"{name}.pdf").read_bytes()
+        pdf_size = re.search(rb"MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", pdf).groups()
+        for points in (svg_size, pdf_size):
+            assert tuple(map(float, points)) == pytest.approx((width * 72, height * 72)), name
+        for fmt, canvas in renderers.items():
+            printer = getattr(canvas(fig), f"print_{fmt}")
+            with cbook._setattr_cm(fig, dpi=dpi if fmt == "png" else 72):
+                box = fig.get_tightbbox(_get_renderer(fig, functools.partial(printer)))
+            assert box.x0 >= 0 and box.y0 >= 0, (name, fmt, box)
+            assert box.x1 <= width and box.y1 <= height, (name, fmt, box)
+        plt.close(fig)

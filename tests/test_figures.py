@@ -33,6 +33,24 @@ def test_figure_files(stem: Path) -> None:
     svg = stem.with_suffix(".svg").read_text(encoding="utf-8")
     assert "<dc:date>" not in svg
     assert b"CreationDate" not in stem.with_suffix(".pdf").read_bytes()
+    # one size in inches in every format: the declared one, never cropped to what was drawn
+    assert saved_sizes(stem)["svg"] == pytest.approx(saved_sizes(stem)["png"], abs=1 / dpi)
+    assert saved_sizes(stem)["pdf"] == pytest.approx(saved_sizes(stem)["svg"], abs=1e-3)
+
+
+def saved_sizes(stem: Path) -> dict[str, tuple[float, float]]:
+    """Width and height in inches of a saved figure's PNG (pixels at its dpi), SVG and PDF."""
+    import re
+
+    with Image.open(stem.with_suffix(".png")) as png:
+        dpi = png.info["dpi"]
+        sizes = {"png": (png.width / dpi[0], png.height / dpi[1])}
+    svg = stem.with_suffix(".svg").read_text(encoding="utf-8")
+    width, height = re.search(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    sizes["svg"] = (float(width) / 72, float(height) / 72)
+    box = re.search(rb"MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", stem.with_suffix(".pdf").read_bytes())
+    sizes["pdf"] = (float(box[1]) / 72, float(box[2]) / 72)
+    return sizes
 
 
 def test_theme_year_grid_of_an_empty_table_is_drawn() -> None:
@@ -131,7 +149,7 @@ def test_a_side_added_to_the_vocabulary_is_drawn(project_scope) -> None:
     spans = continuity(project_scope)
     spans.loc[spans.index[0], "side"] = "mediator"
     fig = interlocutors.continuity(spans)
-    assert "mediator side" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "mediator side" in [t.get_text() for t in fig.legends[0].get_texts()]
     plt.close(fig)
 
 
@@ -431,6 +449,6 @@ def test_records_with_the_same_date_are_counted_on_the_timeline(project_scope) -
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert sorted(labels) == sorted(f"×{n}" for n in same[same > 1])
     assert labels and "×n: n records with the same date" in [
-        t.get_text() for t in fig.axes[0].get_legend().get_texts()
+        t.get_text() for t in fig.legends[0].get_texts()
     ]
     plt.close(fig)

@@ -69,9 +69,7 @@ def agreements_by_kind_status(
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
-    fig.tight_layout()
     context.title_panels(fig, axes, partners)
-    fig.tight_layout()
     return fig
 
 
@@ -88,7 +86,7 @@ def agreements_by_year(
     # a column's width while the year x status slots fit in it (about 0.13 in each), else a page's
     slots = len(years) * len(statuses)
     width = COLUMN_WIDTH + 1.0 if slots * 0.13 <= COLUMN_WIDTH - 1.0 else PAGE_WIDTH
-    fig, ax = plt.subplots(figsize=(width, 0.45 * len(partners) + 1.2))
+    fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.45 * len(partners) + 1.2))
     counts = (
         table.groupby(["partner_id", "year", "status"], observed=True).size().reset_index(name="n")
     )
@@ -142,5 +140,4 @@ def agreements_by_year(
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
-    fig.tight_layout()
     return fig

@@ -22,7 +22,7 @@ def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.F
     the scope has its place on the axis; a year without any is labelled in grey."""
     years = year_axis(table.year, context.years)
     partners = context.partners
-    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.4), sharey=True, layout="constrained")
     x = np.arange(len(years))
     panels = [
         ("occasions", "Meetings and visits", "Occasions"),
@@ -43,7 +43,6 @@ def counts_by_partner_year(table: pd.DataFrame, context: FigureContext) -> plt.F
         ax.yaxis.set_tick_params(labelleft=True)
     axes[0].yaxis.get_major_locator().set_params(integer=True)
     axes[1].legend(title="Partner", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
     return fig
 
 
@@ -56,7 +55,7 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
     drawn above the partner's line, instrument steps below it, in a style of their own."""
     events, agreements = items.events, items.agreements
     partners = context.partners
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.6 * len(partners) + 1.2))
+    fig, ax = plt.subplots(layout="constrained", figsize=(PAGE_WIDTH, 0.6 * len(partners) + 1.2))
     rows = {p: i for i, p in enumerate(partners)}
     styles = {
         "event": {"offset": -0.14, "marker": "o", "span": {"lw": 4, "alpha": 0.45}},
@@ -143,11 +142,8 @@ def timeline(items: Timeline, context: FigureContext) -> plt.Figure:
     undated = int(events.lo.isna().sum() + agreements.lo.isna().sum())
     if undated:
         handles.append(Line2D([], [], ls="none", label=f"not shown: {undated} undated row(s)"))
-    # the legend half an inch below the axis, whatever the number of partners (an offset in
-    # axes fractions would leave a gap growing with the figure's height)
-    below = 0.48 / (0.6 * len(partners) + 0.4)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -below), ncol=2)
-    fig.tight_layout()
+    # under the axis and its label, the layout making room for it
+    fig.legend(handles=handles, loc="outside lower left", ncol=2)
     return fig
 
 
@@ -167,7 +163,7 @@ def date_precision(table: pd.DataFrame) -> plt.Figure:
     pivot = table.pivot_table(
         index="table", columns="category", values="rows", aggfunc="sum", fill_value=0
     ).reindex(columns=order)
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 1.9))
+    fig, ax = plt.subplots(layout="constrained", figsize=(COLUMN_WIDTH, 1.9))
     left = np.zeros(len(pivot))
     for i, category in enumerate(order):
         values = pivot[category].to_numpy()
@@ -184,8 +180,7 @@ def date_precision(table: pd.DataFrame) -> plt.Figure:
         left += values
     ax.set_xlabel("Rows")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.35), ncol=2)
-    fig.tight_layout()
+    fig.legend(loc="outside lower center", ncol=2)  # under the axis, the layout making room
     return fig
 
 
@@ -223,7 +218,9 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
         )
     ]
     y_of = {i: n for n, i in enumerate(ids)}
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.42 * max(len(ids), 1) + 1.3))
+    fig, ax = plt.subplots(
+        layout="constrained", figsize=(PAGE_WIDTH, 0.42 * max(len(ids), 1) + 1.3)
+    )
     shown = cycles[cycles.instrument_id.astype("string").isin(y_of).to_numpy()]
     y = shown.instrument_id.astype("string").map(y_of).to_numpy(dtype=float)
     dated = shown.lo.notna().to_numpy()
@@ -307,7 +304,6 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
             loc="left",
             fontsize=7,
         )
-    fig.tight_layout()
     return fig
 
 
@@ -319,7 +315,7 @@ def corroboration(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     partners = context.partners
     most = int(table.sources.max()) if len(table) else 1
     counts = list(range(1, max(most, 1) + 1))
-    fig, axes = plt.subplots(1, len(ITEMS), figsize=(PAGE_WIDTH, 2.3))
+    fig, axes = plt.subplots(1, len(ITEMS), figsize=(PAGE_WIDTH, 2.3), layout="constrained")
     x = np.arange(len(counts))
     for ax, item in zip(axes, ITEMS, strict=True):
         rows = table[table["item"] == item]
@@ -335,5 +331,4 @@ def corroboration(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         ax.set_ylabel(f"{item.capitalize()}")
         ax.yaxis.get_major_locator().set_params(integer=True)
     axes[-1].legend(title="Partner", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
     return fig

@@ -86,6 +86,7 @@ def alpha_by_variable(alphas: pd.DataFrame, note: str = "") -> plt.Figure:
         panels,
         figsize=(width, ROW_HEIGHT * per_panel + 1.9),
         squeeze=False,
+        layout="constrained",
     )
     low = min(0.0, float(np.nanmin(rows.alpha.to_numpy(dtype=float), initial=0.0)))
     for k, ax in enumerate(axes[0]):
@@ -100,17 +101,14 @@ def alpha_by_variable(alphas: pd.DataFrame, note: str = "") -> plt.Figure:
             title=textwrap.fill(note, 48) if note else None,
             alignment="left",
         )
-        fig.tight_layout()
-    else:  # above both panels, kept out of the panels' layout
+    else:  # above both panels, the layout making room for it
         fig.legend(
             handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(0.0, 1.0),
+            loc="outside upper left",
             ncol=3,
             title=note or None,
             alignment="left",
         )
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
     return fig
 
 

@@ -55,6 +55,7 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
         sharex=True,
         squeeze=False,
         gridspec_kw={"height_ratios": row_heights},
+        layout="constrained",
     )
     axes = [ax for row in grid for ax in row]
     for ax in axes[len(partners) :]:
@@ -107,7 +108,6 @@ def interlocutors_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fi
     axes[cols - 1].legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), labelspacing=1.0
     )
-    fig.tight_layout()
     return fig
 
 
@@ -115,7 +115,9 @@ def continuity(table: pd.DataFrame) -> plt.Figure:
     """Per person, the span from the first to the last year met; the right-hand labels give the
     occasions. The year axis runs over the years of the data and no further."""
     table = table.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.0, 0.24 * len(table) + 1.2))
+    fig, ax = plt.subplots(
+        layout="constrained", figsize=(COLUMN_WIDTH + 1.0, 0.24 * len(table) + 1.2)
+    )
     colors = side_colors(table.side)
     dated = table.dropna(subset=["first_year"])
     lo = int(dated.first_year.min()) if len(dated) else 0
@@ -145,14 +147,11 @@ def continuity(table: pd.DataFrame) -> plt.Figure:
     step = max(1, -(-(hi - lo + 1) // 10))
     ax.set_xticks(range(lo, hi + 1, step))
     ax.set_xlabel("Years in which the person was met (first to last)")
-    ax.legend(
+    fig.legend(  # under the axis and its label, the layout making room for it
         handles=[Patch(color=c, label=side_label(s)) for s, c in colors.items()],
-        loc="upper left",
-        # 0.6 inch below the axis (under its label), whatever the number of rows
-        bbox_to_anchor=(0.0, -0.6 / (0.24 * max(len(table), 1))),
+        loc="outside lower left",
         ncol=len(colors),
     )
-    fig.tight_layout()
     return fig
 
 

@@ -15,7 +15,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from helpers.figures.style import PAGE_WIDTH, SEQUENTIAL, FigureContext
+from helpers.figures.style import FOOT_LABEL_SIZE, PAGE_WIDTH, SEQUENTIAL, FigureContext
 
 EMPTY = "#9a9a9a"  # colour of the label of a year without data
 
@@ -153,7 +153,7 @@ def count_key(fig: plt.Figure, mappable, axes, vmax: int, label: str) -> None:
         handles = [Patch(color=cmap(i), label=str(i + 1)) for i in range(vmax)]
         target.legend(handles=handles, title=label, loc="upper left", bbox_to_anchor=(1.02, 1.0))
         return
-    # inside the last panel's box, so that tight_layout makes room for it
+    # a child of the last panel, so that the layout makes room for it
     cax = target.inset_axes((1.06, 0.35, 0.06, 0.6))
     step = max(1, -(-vmax // 10))
     bar = fig.colorbar(mappable, cax=cax, ticks=np.arange(1, vmax + 1, step))
@@ -205,18 +205,26 @@ def panel_grid(n: int) -> tuple[int, int]:
     return rows, max(1, -(-n // rows))
 
 
-def compared_panels(n: int, row_height: float, width: float = PAGE_WIDTH, extra: float = 0.4):
-    """``n`` panels (one per partner) sharing both scales, so that they compare, in rows of at
-    most ``PANELS_PER_ROW`` (``row_height`` inches each); return the figure, the ``n`` axes in
+def compared_panels(
+    n: int,
+    row_height: float,
+    width: float = PAGE_WIDTH,
+    extra: float = 0.4,
+    sharey: bool = True,
+):
+    """``n`` panels (one per partner) sharing both scales (``sharey`` false: the x scale only,
+    for panels whose rows the caller lines up itself), so that they compare, in rows of at most
+    ``PANELS_PER_ROW`` (``row_height`` inches each); return the figure, the ``n`` axes in
     reading order (the grid's spare ones hidden) and the number of columns."""
     rows, cols = panel_grid(n)
     fig, grid = plt.subplots(
         rows,
         cols,
         figsize=(width, rows * row_height + extra),
-        sharey=True,
+        sharey=sharey,
         sharex=True,
         squeeze=False,
+        layout="constrained",
     )
     axes = [ax for row in grid for ax in row]
     for ax in axes[n:]:
@@ -231,7 +239,7 @@ def scale_at_the_foot(fig: plt.Figure, axes: list[plt.Axes], cols: int, label: s
         if index + cols >= len(axes):
             ax.xaxis.set_tick_params(labelbottom=True)
     if len(label) * 0.075 > 0.8 * PAGE_WIDTH / cols - 0.1:
-        fig.supxlabel(label, fontsize=8)
+        fig.supxlabel(label, fontsize=FOOT_LABEL_SIZE)
         return
     for index, ax in enumerate(axes):
         if index + cols >= len(axes):

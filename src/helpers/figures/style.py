@@ -13,11 +13,15 @@ import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from helpers.analysis.scope import Scope
 from helpers.files import write_all_atomic
@@ -50,8 +54,10 @@ STYLE = {
     "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
     "figure.dpi": 100,
     "savefig.dpi": 300,
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.03,
+    # a figure is saved at the size its code declares, laid out by constrained layout within
+    # it (``lay_out``), never cropped or grown to what was drawn: the size is the one a page
+    # was planned for, and each format is drawn once
+    "savefig.bbox": None,
     "svg.hashsalt": "cambodia-moi-cooperation",
     "svg.fonttype": "path",
     "pdf.fonttype": 42,
@@ -131,8 +137,10 @@ class FigureContext:
 
     def title_panels(self, fig: plt.Figure, axes, partners: list[str], **title) -> None:
         """Title each panel with its partner, wrapped to the panel's width in the figure's
-        current layout (call after ``tight_layout``; the figure is laid out again for the
-        titles' height); names that do not fit are given under the figure."""
+        constrained layout (laid out here once to measure it; the layout makes room for the
+        titles when the figure is drawn); names that do not fit are given under the figure,
+        which grows by their lines."""
+        fig.get_layout_engine().execute(fig)
         shortened = []
         for ax, partner in zip(axes, partners, strict=True):
             width = ax.get_position().width * fig.get_figwidth()
@@ -140,17 +148,19 @@ class FigureContext:
             ax.set_title(label, **title)
             if label == partner and self.names.get(partner, partner) != partner:
                 shortened.append(partner)
-        fig.tight_layout()
         if shortened:  # the names that did not fit above their panel, under the figure
             key = "; ".join(f"{p}: {self.names[p]}" for p in shortened)
-            fig.text(
-                0.5,
-                0,
-                textwrap.fill(key, int(fig.get_figwidth() / 0.07)),
-                ha="center",
-                va="top",
-                fontsize=7,
-            )
+            # under the figure's axis label if it has one (the layout makes room for both),
+            # the figure growing by the key's lines, so that the panels keep their size
+            label = fig.get_supxlabel()
+            size = FOOT_LABEL_SIZE if label else KEY_SIZE
+            text = textwrap.fill(key, int(fig.get_figwidth() / (size / 100)))
+            fig.set_figheight(fig.get_figheight() + (text.count("\n") + 1) * size * 1.2 / 72)
+            fig.supxlabel(f"{label}\n{text}" if label else text, fontsize=size)
+
+
+FOOT_LABEL_SIZE = 8  # points: an axis label under all panels (``Figure.supxlabel``)
+KEY_SIZE = 7  # points: the key of partner codes under a figure without an axis label there
 
 
 def figure_context(scope: Scope) -> FigureContext:
@@ -159,6 +169,23 @@ def figure_context(scope: Scope) -> FigureContext:
     partners = scope.tables["partners"]
     names = dict(zip(partners.partner_id.astype(str), partners.name.astype(str), strict=True))
     return FigureContext({p: colors[p] for p in scope.partners}, names, scope.years())
+
+
+@cache
+def _measuring_renderer(dpi: float) -> RendererAgg:
+    return RendererAgg(1, 1, dpi)
+
+
+def text_width(text: str, size: float | str) -> float:
+    """Inches that ``text`` (its widest line) takes at ``size`` (points, or a name such as
+    ``"small"``) in the current font, as the PNG draws it: for choosing a layout before the
+    figure is laid out."""
+    renderer = _measuring_renderer(STYLE["savefig.dpi"])
+    font = FontProperties(size=size)
+    widths = [
+        renderer.get_text_width_height_descent(line, font, False)[0] for line in text.split("\n")
+    ]
+    return max(widths) / renderer.dpi
 
 
 # OWASP "CSV injection": a cell starting with one of these is read as a formula by spreadsheets
@@ -203,12 +230,35 @@ def _has_carriage_return(table: pd.DataFrame) -> bool:
     return any(isinstance(v, str) and "\r" in v for v in cells)
 
 
+def lay_out(fig: plt.Figure) -> None:
+    """Place the figure's axes, labels and legends once, within the size its code declares
+    (its constrained layout), and keep them there: saving in each format then draws the figure
+    once, without laying it out again. A figure without a layout engine is left as it is.
+
+    Text is measured at the PNG's resolution, where its hinted width is closest to the width
+    of the glyphs' outlines that SVG and PDF draw (at the screen's 100 dpi a label is up to
+    0.05 inch narrower, and would run off the canvas in the other formats)."""
+    engine = fig.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        return
+    screen = fig.get_dpi()
+    fig.set_dpi(STYLE["savefig.dpi"])
+    try:
+        engine.execute(fig)  # the layout alone, without a draw of every artist after it
+    finally:
+        fig.set_dpi(screen)
+    fig.set_layout_engine("none")
+
+
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:
-    """Write the figure in every format plus its table as CSV; return the paths written.
+    """Write the figure in every format, at its declared size (laid out once, ``lay_out``),
+    plus its table as CSV; return the paths written.
 
     In a notebook the saved PNG is shown in the figure's place (``_show_saved``): the figure
     is not drawn once more for the screen."""
     out_dir = Path(out_dir)
+    with mpl.rc_context(STYLE):
+        lay_out(fig)
     targets = {out_dir / f"{name}.{fmt}": _figure_writer(fig, fmt) for fmt in FORMATS}
     safe = spreadsheet_safe(table)
     # csv quotes a cell holding "\n" (the line end), not one holding "\r", which a spreadsheet

@@ -3,6 +3,9 @@ against observers' commentary."""
 
 from __future__ import annotations
 
+from functools import partial
+
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,7 +26,10 @@ from helpers.figures.style import (
     PAGE_WIDTH,
     SEQUENTIAL,
     FigureContext,
+    text_width,
 )
+
+COLOUR_BAR = 0.75  # inches beside the grid: the colour bar, its numbers and its label
 
 
 def themes_official_share(
@@ -33,15 +39,22 @@ def themes_official_share(
     partner's occasions and annotated with occasions / partner occasions."""
     partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
-    # names with codes, one per column: on two lines when they are few and short, else turned
-    # upright, so that they never run into each other
+    rows = [f"{t.label} ({t.kind})" for t in themes.itertuples()]
+    width = min(COLUMN_WIDTH + max(0, len(partners) - 3) * 0.25, PAGE_WIDTH)
+    # names with codes, one per column: on two lines when they are few and fit the columns
+    # left beside the theme labels and the colour bar, else turned upright, so that they never
+    # run into each other
+    size = mpl.rcParams["xtick.labelsize"]
+    columns = width - max(map(partial(text_width, size=size), rows), default=0) - COLOUR_BAR
+    stacked = max((text_width(context.label(p, "\n"), size) for p in partners), default=0)
     upright = (
-        len(partners) > 4 or max((len(context.names.get(p, p)) for p in partners), default=0) > 12
+        len(partners) > 4
+        or max((len(context.names.get(p, p)) for p in partners), default=0) > 12
+        or stacked > 0.9 * columns / max(len(partners), 1)
     )
     labels = [context.label(p, " " if upright else "\n") for p in partners]
     below = 0.065 * max(map(len, labels), default=0) if upright else 0.3
-    width = COLUMN_WIDTH + max(0, len(partners) - 3) * 0.25
-    fig, ax = plt.subplots(figsize=(min(width, PAGE_WIDTH), 0.2 * len(themes) + 1.1 + below))
+    fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.2 * len(themes) + 1.1 + below))
     grid = np.full((len(themes), len(partners)), np.nan)
     cells = {(row.theme_id, row.partner_id): row for row in table.itertuples()}
     for r, theme in enumerate(themes.theme_id):
@@ -61,7 +74,7 @@ def themes_official_share(
                 )
     image = ax.imshow(grid, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(partners)), labels, rotation=90 if upright else 0)
-    ax.set_yticks(range(len(themes)), [f"{t.label} ({t.kind})" for t in themes.itertuples()])
+    ax.set_yticks(range(len(themes)), rows)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -70,7 +83,6 @@ def themes_official_share(
         ax.set_title(title)
     bar = fig.colorbar(image, ax=ax, shrink=0.6)
     bar.set_label("Share of the partner's occasions")
-    fig.tight_layout()
     return fig
 
 
@@ -83,7 +95,10 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     rows, _ = panel_grid(len(partners))
     per_theme = 0.17 if rows == 1 else 0.12  # inches; wrapped rows are packed closer
-    fig, axes, cols = compared_panels(len(partners), per_theme * len(themes) + 1.0)
+    # the panels' rows line up (same themes, same limits) without sharing an axis, so that only
+    # the first panel of each row makes tick marks and labels for them (a shared axis gives every
+    # panel a tick object per theme, the figure's largest cost with many partners)
+    fig, axes, cols = compared_panels(len(partners), per_theme * len(themes) + 1.0, sharey=False)
     y = np.arange(len(themes))
     voices = [
         (voice, OKABE_ITO[i % len(OKABE_ITO)], HATCHES[i % len(HATCHES)])
@@ -120,14 +135,16 @@ def themes_by_voice(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
             ax.xaxis.get_major_locator().set_params(integer=True)
             if index % cols == 0:
                 ax.set_yticks(y, labels)
+            else:
+                ax.set_yticks([])
+    for ax in axes:  # the first theme at the top of every panel
+        ax.set_ylim(max(len(themes), 1) - 0.5, -0.5)
     scale_at_the_foot(fig, axes, cols, "Occasions")
-    axes[0].invert_yaxis()
     axes[cols - 1].legend(
         handles=[Patch(color=c, hatch=h, label=v) for v, c, h in voices],
         title="Voice",
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
-    fig.tight_layout()
     context.title_panels(fig, axes, partners)
     return fig

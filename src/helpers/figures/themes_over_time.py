@@ -9,7 +9,7 @@ import pandas as pd
 
 from helpers.dataset.dates import year_axis
 from helpers.figures.marks import count_key, grey_empty_years, theme_grid, year_ticks
-from helpers.figures.style import COLUMN_WIDTH, PAGE_WIDTH, FigureContext
+from helpers.figures.style import COLUMN_WIDTH, FOOT_LABEL_SIZE, PAGE_WIDTH, FigureContext
 
 
 def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
@@ -26,6 +26,7 @@ def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         len(partners),
         figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.6),
         squeeze=False,
+        layout="constrained",
     )
     vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
     row_of = {theme: i for i, theme in enumerate(theme_ids)}
@@ -42,9 +43,12 @@ def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
             ax, grid, themes, vmax, label_rows=ax is axes[0][0], empty_columns=sorted(empty)
         )
         empty_years[ax] = {years[i] for i in empty}
-    fig.supxlabel("Year of the occasion (grey: no theme with this partner that year)", fontsize=8)
+    fig.supxlabel(
+        "Year of the occasion (grey: no theme with this partner that year)",
+        fontsize=FOOT_LABEL_SIZE,
+    )
     count_key(fig, mesh, axes[0].tolist(), vmax, "Occasions\nraising the theme")
-    fig.tight_layout()
+    context.title_panels(fig, axes[0], partners)  # lays the panels out, to measure them
     # label every year if the laid-out panel is wide enough, else every step-th (a label takes
     # about 0.14 in), the first year always
     width = axes[0][0].get_position().width * fig.get_figwidth()
@@ -53,7 +57,6 @@ def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
         shown = np.arange(0, len(years), step)
         ax.set_xticks(shown + 0.5, [years[i] for i in shown], rotation=90)
         grey_empty_years(ax, empty_years[ax])
-    context.title_panels(fig, axes[0], partners)
     return fig
 
 
@@ -66,7 +69,9 @@ def theme_spread_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fig
     grid = np.full((len(themes), len(years)), np.nan)
     for cell in table.itertuples():
         grid[theme_ids.index(cell.theme_id), years.index(cell.year)] = cell.partners
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH + 1.4, 0.18 * len(themes) + 1.2))
+    fig, ax = plt.subplots(
+        layout="constrained", figsize=(COLUMN_WIDTH + 1.4, 0.18 * len(themes) + 1.2)
+    )
     vmax = int(max(np.nanmax(grid) if len(table) else 1, 1))
     empty = [i for i, y in enumerate(years) if y not in set(table.year.astype(str))]
     mesh = theme_grid(ax, grid, themes, vmax, empty_columns=empty)
@@ -86,5 +91,4 @@ def theme_spread_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Fig
     year_ticks(ax, np.arange(len(years)) + 0.5, years, empty={years[i] for i in empty})
     ax.set_xlabel("Year of the occasion (grey: no theme that year)")
     count_key(fig, mesh, ax, vmax, "Partners\nraising the theme")
-    fig.tight_layout()
     return fig
