@@ -156,10 +156,12 @@ def compare_scopes(
     sources: Iterable[str] | None = None,
     *,
     all_units: bool = False,
+    lines_b: LineFinder | None = None,
 ) -> Comparison:
     """Compare two codings, each cut to its scope, on the sources both registered (or the
     ``sources`` named, by coding A's ids), on the units both coded (``all_units``: also the
-    units only one coded, as missing values for the other)."""
+    units only one coded, as missing values for the other). ``lines_b`` finds the lines of
+    coding B's files (default: read from its data folder)."""
     a, b = scope_a.tables, scope_b.tables
     compared, b_ids = _common_sources(scope_a, scope_b, sources)
     a = _restricted(a, compared, {s: s for s in compared})
@@ -174,7 +176,7 @@ def compare_scopes(
         )
     if not all_units:
         a, b = _only_units(a, common), _only_units(b, common)
-    lines_a, lines_b = _LineFinder(scope_a), _LineFinder(scope_b)
+    lines_a, lines_b = LineFinder(scope_a), lines_b or LineFinder(scope_b)
     alpha_rows, disagreements = [], _unit_differences(units_a, units_b, lines_a, lines_b)
     for var in _variables(a, b):
         both, x, y = _paired(var.a, var.b)
@@ -452,8 +454,8 @@ def _attendance(a: dict, b: dict) -> tuple[pd.Series, pd.Series]:
 def _unit_differences(
     units_a: dict[str, pd.Index],
     units_b: dict[str, pd.Index],
-    lines_a: _LineFinder,
-    lines_b: _LineFinder,
+    lines_a: LineFinder,
+    lines_b: LineFinder,
 ) -> list[dict]:
     """A unit only one coder has is listed once, not once per variable."""
     found = []
@@ -491,7 +493,7 @@ def _unit_text(unit) -> str:
     return " / ".join(unit) if isinstance(unit, tuple) else str(unit)
 
 
-class _LineFinder:
+class LineFinder:
     """The line of a coding's CSV file where a unit's value is written (the file itself is
     read: the scope's tables are cut and renumbered)."""
 
@@ -509,14 +511,26 @@ class _LineFinder:
         unit = unit if isinstance(unit, tuple) else (unit,)
         unit = unit[: len(key)]
         if (table, key) not in self.cache:
-            path = self.scope.data_dir / self.schema.table(table).path
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(key))
-            raw["_line"] = row_lines(path, len(raw))
-            first = raw.drop_duplicates(list(key))  # a unit's first row
-            self.cache[table, key] = dict(
-                zip(zip(*(first[c] for c in key), strict=True), first._line.tolist(), strict=True)
-            )
+            self.cache[table, key] = self._first_lines(table, key)
         return self.cache[table, key].get(tuple(unit))
+
+    def _first_lines(self, table: str, key: tuple[str, ...]) -> dict:
+        """Per value of ``key`` in ``table``'s file: the line of its first row."""
+        path = self.scope.data_dir / self.schema.table(table).path
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(key))
+        raw["_line"] = self._file_lines(table, len(raw))
+        return self._first_of(raw, key)
+
+    def _file_lines(self, table: str, rows: int) -> list[int]:
+        """The line of each of the first ``rows`` rows of ``table``'s file."""
+        return row_lines(self.scope.data_dir / self.schema.table(table).path, rows)
+
+    @staticmethod
+    def _first_of(raw: pd.DataFrame, key: tuple[str, ...]) -> dict:
+        first = raw.drop_duplicates(list(key))  # a unit's first row
+        return dict(
+            zip(zip(*(first[c] for c in key), strict=True), first._line.tolist(), strict=True)
+        )
 
 
 def _warnings(alphas: pd.DataFrame) -> list[str]:

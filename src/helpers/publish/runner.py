@@ -122,10 +122,14 @@ def check(jobs: Sequence[Job], data_dir: Path, parameters_file: Path = PARAMETER
     parameters and against the data; raise the first error, naming where it was set."""
     import papermill
 
-    from helpers.analysis.scope import resolve
-    from helpers.dataset.load import require_valid_once
+    from helpers.analysis.scope import scoped
+    from helpers.dataset.load import read_typed, require_valid_once
 
     require_valid_once(data_dir)
+    if not data_dir.is_dir():  # as resolve says it, before any table is read
+        raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
+    tables = read_typed(data_dir)  # once for every notebook (validated above)
+    checked: set[str] = set()  # the scope parameters found good, as text
     for job in jobs:
         declared = set(papermill.inspect_notebook(str(job.source)))
         for where, names in job.origin.items():
@@ -137,9 +141,13 @@ def check(jobs: Sequence[Job], data_dir: Path, parameters_file: Path = PARAMETER
                 )
         own = set(job.origin.get(f"notebooks.{job.name}", ()))
         defaults = set(job.origin.get("defaults", ()))
+        scope_params = {k: job.parameters[k] for k in SCOPE_PARAMETERS if k in job.parameters}
+        seen = repr(sorted(scope_params.items()))
+        if seen in checked:
+            continue
         try:
-            scope_params = {k: job.parameters[k] for k in SCOPE_PARAMETERS if k in job.parameters}
-            resolve(data_dir, **scope_params, validate=False)  # validated once above
+            scoped(tables, data_dir, **scope_params)
+            checked.add(seen)
         except ParameterError as exc:
             names = str(exc).split(":", 1)[0].split("/")  # resolve's messages start with them
             keys = [
