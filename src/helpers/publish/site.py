@@ -56,10 +56,20 @@ def _copy_tree(source: Path, target: Path, only: Collection[Path] | None = None)
             print(f"site: not published: {path} {problem}", file=sys.stderr)
             continue
         destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
+        publish_file(path, destination)
         copied.append(destination)
     return copied
+
+
+def publish_file(source: Path, destination: Path) -> None:
+    """Put a checked regular file into the new site: a hard link where the file system allows
+    one (a gigabyte of data costs nothing to publish), else a copy. Nothing in the site is ever
+    written to in place: a later report replaces the whole site, which only unlinks the file."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, destination)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, destination)
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -166,12 +176,12 @@ def _write_site(
     published: list[Path],
     figure_files: Collection[Path] | None,
 ) -> None:
-    """Copy what is published into a work folder beside the book's sources, and build the
-    book into ``staging``."""
+    """Put what is published in its place in ``staging`` (linked or copied, never through
+    Sphinx, which would copy every byte again), and build the book's pages beside it."""
     if notebooks is None:
         notebooks = sorted(executed_dir.glob("[0-9]*.ipynb"))
     with tempfile.TemporaryDirectory(prefix="book-") as work:
-        extra = Path(work) / "extra"  # copied as they are into the site
+        extra = staging  # published as they are
         figures: dict[str, list[Path]] = {}
         for path in sorted(map(Path, notebooks)):
             target = extra / "notebooks" / path.name
@@ -183,8 +193,7 @@ def _write_site(
         data = []
         for path in published:
             destination = extra / "data" / path.relative_to(data_dir)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+            publish_file(path, destination)
             data.append(destination)
         assemble(
             notebooks=sorted(map(Path, notebooks)),
