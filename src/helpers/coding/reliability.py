@@ -134,9 +134,16 @@ def _paired(a: pd.Series, b: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarra
     if a.empty or b.empty:
         return pd.Index([]), np.array([], dtype=str), np.array([], dtype=str)
     both = a.index if a.index is b.index else a.index.intersection(b.index, sort=False)
-    x = a.reindex(both).to_numpy(dtype=object).astype(str)
-    y = b.reindex(both).to_numpy(dtype=object).astype(str)
-    return both, x, y
+    return both, _as_text(a.reindex(both)), _as_text(b.reindex(both))
+
+
+def _as_text(values: pd.Series) -> np.ndarray:
+    """Values as text: kept as they are when they are all strings already (no fixed-width
+    copy of millions of them), else each written with ``str``."""
+    found = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(found, skipna=False) == "string":
+        return found
+    return found.astype(str)
 
 
 def compare(
@@ -262,13 +269,13 @@ def _restricted(
     cut = {"themes": tables["themes"]}
     for table in EVIDENCE:
         frame = tables[table].assign(source_id=_keys(tables[table].source_id).map(ids))
-        cut[table] = frame[frame.source_id.isin(list(sources)).to_numpy()].reset_index(drop=True)
+        cut[table] = _rows(frame, frame.source_id.isin(list(sources)).to_numpy())
     out = dict(cut)
     for table, key in UNIT_KEYS.items():
         frame = tables[table].assign(**{key: _keys(tables[table][key])})
         child = next(c for c, k, parent in CHILDREN if parent == table and c != "participants")
         evidence = _keys(cut[child][key]).dropna().unique()
-        out[table] = frame[frame[key].isin(evidence).to_numpy()].reset_index(drop=True)
+        out[table] = _rows(frame, frame[key].isin(evidence).to_numpy())
     return _with_children(out, cut)
 
 
@@ -278,8 +285,16 @@ def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd
     for table, key, parent in CHILDREN:
         frame = tables[table].assign(**{key: _keys(tables[table][key])})
         keys = units[parent][key].dropna().unique()
-        out[table] = frame[frame[key].isin(keys).to_numpy()].reset_index(drop=True)
+        out[table] = _rows(frame, frame[key].isin(keys).to_numpy())
     return out
+
+
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` where ``keep`` is true, numbered from 0; ``frame`` itself when
+    that is every row (no copy of a table of millions of rows that both coders share)."""
+    if keep.all() and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0:
+        return frame
+    return frame[keep].reset_index(drop=True)
 
 
 def _units(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Index]:
@@ -292,7 +307,7 @@ def _only_units(tables: dict[str, pd.DataFrame], keep: dict[str, pd.Index]) -> d
     units = dict(tables)
     for table, key in UNIT_KEYS.items():
         frame = tables[table]
-        units[table] = frame[_keys(frame[key]).isin(keep[table]).to_numpy()].reset_index(drop=True)
+        units[table] = _rows(frame, _keys(frame[key]).isin(keep[table]).to_numpy())
     return _with_children(units, tables)
 
 
@@ -307,7 +322,11 @@ def _keys(column: pd.Series) -> pd.Series:
 
 
 def _text(values: pd.Series) -> np.ndarray:
-    """Values as the coders wrote them, an empty cell as ``(none)``."""
+    """Values as the coders wrote them, an empty cell as ``(none)`` (a categorical's
+    categories written once, then taken by code)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        text = pd.Series(values.cat.categories).astype("string").to_numpy(dtype=object)
+        return np.append(text, ABSENT)[values.cat.codes.to_numpy()]  # code -1: missing
     return values.astype("string").fillna(ABSENT).to_numpy()
 
 
