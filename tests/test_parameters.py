@@ -153,6 +153,7 @@ def test_the_data_are_read_once_for_every_notebook_checked(tmp_path, monkeypatch
     reads = []
     original = load.read_typed
     monkeypatch.setattr(load, "read_typed", lambda d: reads.append(d) or original(d))
+    monkeypatch.setattr(report, "_scope_problems", report._problems_of)  # in this process
     jobs = report.plan(DATA, tmp_path / "figures", tmp_path / "executed")
     assert len(jobs) == 6 and len(reads) == 1
     text = "notebooks:\n  04_agreements:\n    year_from: 2090\n"
