@@ -62,14 +62,12 @@ def _copy_tree(source: Path, target: Path, only: Collection[Path] | None = None)
 
 
 def publish_file(source: Path, destination: Path) -> None:
-    """Put a checked regular file into the new site: a hard link where the file system allows
-    one (a gigabyte of data costs nothing to publish), else a copy. Nothing in the site is ever
-    written to in place: a later report replaces the whole site, which only unlinks the file."""
+    """Copy a checked regular file into the new site, once, straight to its place (the kernel
+    copies it, without passing the bytes through Python). Not a hard link: a data or figure
+    file edited in place would change the published one with it, which the report would then
+    take for a file it did not write."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, destination)
-    except OSError:  # another file system, or links not allowed
-        shutil.copyfile(source, destination)
+    shutil.copyfile(source, destination)
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -176,8 +174,8 @@ def _write_site(
     published: list[Path],
     figure_files: Collection[Path] | None,
 ) -> None:
-    """Put what is published in its place in ``staging`` (linked or copied, never through
-    Sphinx, which would copy every byte again), and build the book's pages beside it."""
+    """Copy what is published straight to its place in ``staging`` (not through Sphinx, which
+    would copy every byte twice more), and build the book's pages beside it."""
     if notebooks is None:
         notebooks = sorted(executed_dir.glob("[0-9]*.ipynb"))
     with tempfile.TemporaryDirectory(prefix="book-") as work:
