@@ -38,14 +38,12 @@ def tree_digest(folder: Path, digest: Any) -> None:
         file_digest(path, digest)
 
 
-def book_key(
-    source_dir: Path, *, title: str, context: dict, extra_dir: Path, static_dirs: list[Path]
-) -> str:
-    """What decides a book's bytes: its sources, the files copied as they are, the static
-    folders, the title, the template context and the package code."""
+def book_key(source_dir: Path, *, title: str, context: dict, static_dirs: list[Path]) -> str:
+    """What decides a book's bytes: its sources, the static folders, the title, the template
+    context and the package code (the published files are put beside the pages afterwards)."""
     digest = hashlib.sha256(code_checksum().encode())
     digest.update(json.dumps([title, context], sort_keys=True, default=str).encode())
-    for folder in [source_dir, extra_dir, *static_dirs]:
+    for folder in [source_dir, *static_dirs]:
         digest.update(b"\1")
         tree_digest(Path(folder), digest)
     return digest.hexdigest()

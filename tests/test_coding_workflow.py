@@ -341,34 +341,48 @@ def test_new_source_names_a_sources_row_with_an_extra_cell(data_copy, article) -
         register_source(article, data_copy, data_copy.parent / "coding")
 
 
-def test_a_killed_simulation_leaves_a_copy_the_next_report_removes(tmp_path, project_scope):
-    """The simulated coder's copy is made in the figure folder under a temporary's name, so
-    that what a killed run leaves there is removed by the next report (helpers.files)."""
-    import tempfile as real_tempfile
+def _via_files(scope, folder: Path, seed: int, rate: float):
+    """The simulated second coder as it was made before: a perturbed copy written, read back."""
+    from helpers.analysis.scope import resolve
+    from helpers.coding.reliability import compare_scopes
 
+    changes = perturb(scope.data_dir, folder, seed=seed, rate=rate)
+    return changes, compare_scopes(scope, resolve(folder, **scope.parameters(), validate=False))
+
+
+@pytest.mark.parametrize(
+    ("where", "seed", "rate", "limits"),
+    [
+        ("project", 20261122, 0.2, {}),
+        ("project", 1, 0.6, {"year_from": 2023}),
+        ("synthetic", 20261122, 0.2, {}),
+        ("synthetic", 5, 0.4, {"partners": ["LAO", "THA"], "include_observers": False}),
+    ],
+)
+def test_simulated_coder_in_memory_is_the_written_copy(
+    tmp_path, monkeypatch, where, seed, rate, limits
+) -> None:
+    """Perturbed in memory, the second coding gives the changes, alphas and disagreements
+    (with the lines of coding B's files) that writing the copy and reading it back gave, and
+    nothing is written."""
+    from helpers.analysis.scope import resolve
     from helpers.coding import simulation
-    from helpers.files import TEMP_NAME, remove_leftovers
 
-    made = []
+    data = DATA
+    if where == "synthetic":
+        from synthetic import generate
 
-    class Keep(real_tempfile.TemporaryDirectory):  # as if the run were killed: nothing removed
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self._finalizer.detach()  # nor when the object goes
-            made.append(Path(self.name))
-
-        def cleanup(self):
-            pass
-
-        def __exit__(self, *exc):
-            return None
-
-    original = simulation.tempfile.TemporaryDirectory
-    simulation.tempfile.TemporaryDirectory = Keep
-    try:
-        simulation.simulated_second_coder(project_scope, seed=1, rate=0.2, work_dir=tmp_path)
-    finally:
-        simulation.tempfile.TemporaryDirectory = original
-    (left,) = made
-    assert left.parent == tmp_path and TEMP_NAME.match(left.name)
-    assert remove_leftovers(tmp_path) == [left] and not left.exists()
+        data = tmp_path / "data"
+        generate(data, n_occasions=150)
+    scope = resolve(data, **limits)
+    written = []
+    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda *a, **k: written.append(a))
+    monkeypatch.setattr(simulation.shutil, "copytree", lambda *a, **k: written.append(a))
+    changes, result = simulation.simulated_second_coder(scope, seed=seed, rate=rate)
+    assert written == []
+    monkeypatch.undo()
+    expected_changes, expected = _via_files(scope, tmp_path / "b", seed, rate)
+    assert changes == expected_changes and changes
+    pd.testing.assert_frame_equal(result.alphas, expected.alphas)
+    pd.testing.assert_frame_equal(result.disagreements, expected.disagreements)
+    assert result.disagreements.row_b.notna().any()

@@ -143,3 +143,21 @@ def test_every_notebook_parameter_is_declared_in_the_schema() -> None:
     for path in NOTEBOOKS.glob("[0-9]*.ipynb"):
         taken |= set(papermill.inspect_notebook(str(path)))
     assert taken - set(parameters.SET_BY_RUNNER) == set(parameters.PARAMETERS)
+
+
+def test_the_data_are_read_once_for_every_notebook_checked(tmp_path, monkeypatch) -> None:
+    """Checking six notebooks' parameters reads the tables once (at a million events each read
+    takes seconds), and a scope that is wrong for one notebook is still named for it."""
+    from helpers.dataset import load
+
+    reads = []
+    original = load.read_typed
+    monkeypatch.setattr(load, "read_typed", lambda d: reads.append(d) or original(d))
+    monkeypatch.setattr(report, "_scope_problems", report._problems_of)  # in this process
+    jobs = report.plan(DATA, tmp_path / "figures", tmp_path / "executed")
+    assert len(jobs) == 6 and len(reads) == 1
+    text = "notebooks:\n  04_agreements:\n    year_from: 2090\n"
+    message = refused(tmp_path, text, ParameterError)
+    assert "04_agreements: year_from: 2090 is after the last dated year" in message
+    assert "(set in notebooks.04_agreements.year_from)" in message
+    assert len(reads) == 2

@@ -151,3 +151,26 @@ def test_nothing_is_loaded_from_outside(site: Path) -> None:
         for url in loads.findall(page.read_text(encoding="utf-8")):
             assert "://" not in url and not url.startswith("//"), (page, url)
     assert not list(site.rglob("*mathjax*")) and not list(site.rglob("require*.js"))
+
+
+def test_a_large_table_is_shown_in_part_and_its_file_published(tmp_path: Path) -> None:
+    """A table of more rows than a page shows: the page holds the first ``ROW_LIMIT`` rows and
+    says how many the file has; the data files are published as copies of their own (editing
+    the data afterwards leaves the site as the report wrote it)."""
+    from synthetic import generate
+
+    from helpers.publish.book.tables import ROW_LIMIT
+
+    data = tmp_path / "data"
+    generate(data, n_occasions=1000)
+    total = rows(data / "events.csv")
+    assert total > ROW_LIMIT
+    site = build_site(ROOT / "notebooks", ROOT / "figures", data, tmp_path / "site").parent
+    page = (site / "dataset" / "tables" / "events.html").read_text(encoding="utf-8")
+    assert f"the first {ROW_LIMIT:,} of {total:,} rows (the CSV file has them all)" in page
+    assert page.count("<tr>") - 1 == ROW_LIMIT
+    assert 'href="../../data/events.csv"' in page
+    for resource in RESOURCES:
+        published = site / "data" / resource["path"]
+        assert published.read_bytes() == (data / resource["path"]).read_bytes()
+        assert not published.samefile(data / resource["path"]), resource["path"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,8 @@ class Scope:
     include_observers: bool
     tables: dict[str, pd.DataFrame]
     all_partners: tuple[str, ...]  # every partner of the dataset, whatever the scope
+    # the whole dataset as loaded, before the cut (a table the scope leaves whole is shared)
+    loaded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def parameters(self) -> dict:
         """The parameters that cut another data folder to the same scope (``resolve``)."""
@@ -102,7 +104,21 @@ def resolve(
     if not data_dir.is_dir():
         raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
     tables = load_dataset(data_dir, validate=validate)
+    return scoped(tables, data_dir, partners, year_from, year_to, theme_kind, include_observers)
 
+
+def scoped(
+    tables: dict[str, pd.DataFrame],
+    data_dir: Path,
+    partners: str | Iterable[str] | None = ALL,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    theme_kind: str = ALL,
+    include_observers: bool = True,
+) -> Scope:
+    """``resolve`` on tables already loaded from ``data_dir`` (typed as ``load_dataset`` gives
+    them; left unchanged): check every parameter, return the tables in scope. Tables that the
+    scope leaves whole are the loaded frames themselves, not copies."""
     known = sorted(tables["partners"].partner_id.dropna())
     wanted = _as_list(partners)
     if wanted is not None:
@@ -159,6 +175,7 @@ def resolve(
         include_observers=include_observers,
         tables=scoped,
         all_partners=tuple(known),
+        loaded=tables,
     )
 
 
@@ -194,21 +211,38 @@ def _cut(
         kept = np.zeros(len(instruments), dtype=bool)
         kept[at_instrument[keep_steps]] = True
         keep_instruments &= kept
-    out["events"] = events[keep].reset_index(drop=True)
-    out["instruments"] = instruments[keep_instruments].reset_index(drop=True)
-    out["instrument_steps"] = steps[keep_steps].reset_index(drop=True)
+    out["events"] = _kept(events, keep)
+    out["instruments"] = _kept(instruments, keep_instruments)
+    out["instrument_steps"] = _kept(steps, keep_steps)
     event_ids, instrument_ids = out["events"].event_id, out["instruments"].instrument_id
-    out["reports"] = _rows_of(tables["reports"], "event_id", event_ids)
-    out["participants"] = _rows_of(tables["participants"], "event_id", event_ids)
-    themes_e = _rows_of(tables["event_themes"], "event_id", event_ids)
-    themes_i = _rows_of(tables["instrument_themes"], "instrument_id", instrument_ids)
+    every_event = out["events"] is events
+    every_instrument = out["instruments"] is instruments
+    out["reports"] = _rows_of(tables["reports"], "event_id", event_ids, every_event)
+    out["participants"] = _rows_of(tables["participants"], "event_id", event_ids, every_event)
+    themes_e = _rows_of(tables["event_themes"], "event_id", event_ids, every_event)
+    themes_i = _rows_of(
+        tables["instrument_themes"], "instrument_id", instrument_ids, every_instrument
+    )
     if not include_observers:
-        themes_e = themes_e[themes_e.voice != OBSERVER.value].reset_index(drop=True)
-        themes_i = themes_i[themes_i.voice != OBSERVER.value].reset_index(drop=True)
+        themes_e = _kept(themes_e, (themes_e.voice != OBSERVER.value).to_numpy())
+        themes_i = _kept(themes_i, (themes_i.voice != OBSERVER.value).to_numpy())
     out["event_themes"], out["instrument_themes"] = themes_e, themes_i
     return out
 
 
-def _rows_of(frame: pd.DataFrame, column: str, keys: pd.Series) -> pd.DataFrame:
-    """The rows of ``frame`` whose ``column`` points at one of ``keys``."""
-    return frame[positions(frame[column], keys) >= 0].reset_index(drop=True)
+def _kept(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` where ``keep`` is true, numbered from 0: ``frame`` itself when
+    every row is kept (and it is numbered so already), which saves a copy of a large table."""
+    if keep.all() and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0:
+        return frame
+    return frame[keep].reset_index(drop=True)
+
+
+def _rows_of(
+    frame: pd.DataFrame, column: str, keys: pd.Series, every: bool = False
+) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` points at one of ``keys`` (``every``: the keys
+    are all the rows of the table referenced, so only rows without one are dropped)."""
+    if every:
+        return _kept(frame, frame[column].notna().to_numpy())
+    return _kept(frame, positions(frame[column], keys) >= 0)

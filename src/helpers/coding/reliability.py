@@ -134,9 +134,16 @@ def _paired(a: pd.Series, b: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarra
     if a.empty or b.empty:
         return pd.Index([]), np.array([], dtype=str), np.array([], dtype=str)
     both = a.index if a.index is b.index else a.index.intersection(b.index, sort=False)
-    x = a.reindex(both).to_numpy(dtype=object).astype(str)
-    y = b.reindex(both).to_numpy(dtype=object).astype(str)
-    return both, x, y
+    return both, _as_text(a.reindex(both)), _as_text(b.reindex(both))
+
+
+def _as_text(values: pd.Series) -> np.ndarray:
+    """Values as text: kept as they are when they are all strings already (no fixed-width
+    copy of millions of them), else each written with ``str``."""
+    found = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(found, skipna=False) == "string":
+        return found
+    return found.astype(str)
 
 
 def compare(
@@ -156,10 +163,12 @@ def compare_scopes(
     sources: Iterable[str] | None = None,
     *,
     all_units: bool = False,
+    lines_b: LineFinder | None = None,
 ) -> Comparison:
     """Compare two codings, each cut to its scope, on the sources both registered (or the
     ``sources`` named, by coding A's ids), on the units both coded (``all_units``: also the
-    units only one coded, as missing values for the other)."""
+    units only one coded, as missing values for the other). ``lines_b`` finds the lines of
+    coding B's files (default: read from its data folder)."""
     a, b = scope_a.tables, scope_b.tables
     compared, b_ids = _common_sources(scope_a, scope_b, sources)
     a = _restricted(a, compared, {s: s for s in compared})
@@ -174,7 +183,7 @@ def compare_scopes(
         )
     if not all_units:
         a, b = _only_units(a, common), _only_units(b, common)
-    lines_a, lines_b = _LineFinder(scope_a), _LineFinder(scope_b)
+    lines_a, lines_b = LineFinder(scope_a), lines_b or LineFinder(scope_b)
     alpha_rows, disagreements = [], _unit_differences(units_a, units_b, lines_a, lines_b)
     for var in _variables(a, b):
         both, x, y = _paired(var.a, var.b)
@@ -260,13 +269,13 @@ def _restricted(
     cut = {"themes": tables["themes"]}
     for table in EVIDENCE:
         frame = tables[table].assign(source_id=_keys(tables[table].source_id).map(ids))
-        cut[table] = frame[frame.source_id.isin(list(sources)).to_numpy()].reset_index(drop=True)
+        cut[table] = _rows(frame, frame.source_id.isin(list(sources)).to_numpy())
     out = dict(cut)
     for table, key in UNIT_KEYS.items():
         frame = tables[table].assign(**{key: _keys(tables[table][key])})
         child = next(c for c, k, parent in CHILDREN if parent == table and c != "participants")
         evidence = _keys(cut[child][key]).dropna().unique()
-        out[table] = frame[frame[key].isin(evidence).to_numpy()].reset_index(drop=True)
+        out[table] = _rows(frame, frame[key].isin(evidence).to_numpy())
     return _with_children(out, cut)
 
 
@@ -276,8 +285,16 @@ def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd
     for table, key, parent in CHILDREN:
         frame = tables[table].assign(**{key: _keys(tables[table][key])})
         keys = units[parent][key].dropna().unique()
-        out[table] = frame[frame[key].isin(keys).to_numpy()].reset_index(drop=True)
+        out[table] = _rows(frame, frame[key].isin(keys).to_numpy())
     return out
+
+
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` where ``keep`` is true, numbered from 0; ``frame`` itself when
+    that is every row (no copy of a table of millions of rows that both coders share)."""
+    if keep.all() and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0:
+        return frame
+    return frame[keep].reset_index(drop=True)
 
 
 def _units(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Index]:
@@ -290,7 +307,7 @@ def _only_units(tables: dict[str, pd.DataFrame], keep: dict[str, pd.Index]) -> d
     units = dict(tables)
     for table, key in UNIT_KEYS.items():
         frame = tables[table]
-        units[table] = frame[_keys(frame[key]).isin(keep[table]).to_numpy()].reset_index(drop=True)
+        units[table] = _rows(frame, _keys(frame[key]).isin(keep[table]).to_numpy())
     return _with_children(units, tables)
 
 
@@ -305,7 +322,11 @@ def _keys(column: pd.Series) -> pd.Series:
 
 
 def _text(values: pd.Series) -> np.ndarray:
-    """Values as the coders wrote them, an empty cell as ``(none)``."""
+    """Values as the coders wrote them, an empty cell as ``(none)`` (a categorical's
+    categories written once, then taken by code)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        text = pd.Series(values.cat.categories).astype("string").to_numpy(dtype=object)
+        return np.append(text, ABSENT)[values.cat.codes.to_numpy()]  # code -1: missing
     return values.astype("string").fillna(ABSENT).to_numpy()
 
 
@@ -452,8 +473,8 @@ def _attendance(a: dict, b: dict) -> tuple[pd.Series, pd.Series]:
 def _unit_differences(
     units_a: dict[str, pd.Index],
     units_b: dict[str, pd.Index],
-    lines_a: _LineFinder,
-    lines_b: _LineFinder,
+    lines_a: LineFinder,
+    lines_b: LineFinder,
 ) -> list[dict]:
     """A unit only one coder has is listed once, not once per variable."""
     found = []
@@ -491,7 +512,7 @@ def _unit_text(unit) -> str:
     return " / ".join(unit) if isinstance(unit, tuple) else str(unit)
 
 
-class _LineFinder:
+class LineFinder:
     """The line of a coding's CSV file where a unit's value is written (the file itself is
     read: the scope's tables are cut and renumbered)."""
 
@@ -509,14 +530,26 @@ class _LineFinder:
         unit = unit if isinstance(unit, tuple) else (unit,)
         unit = unit[: len(key)]
         if (table, key) not in self.cache:
-            path = self.scope.data_dir / self.schema.table(table).path
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(key))
-            raw["_line"] = row_lines(path, len(raw))
-            first = raw.drop_duplicates(list(key))  # a unit's first row
-            self.cache[table, key] = dict(
-                zip(zip(*(first[c] for c in key), strict=True), first._line.tolist(), strict=True)
-            )
+            self.cache[table, key] = self._first_lines(table, key)
         return self.cache[table, key].get(tuple(unit))
+
+    def _first_lines(self, table: str, key: tuple[str, ...]) -> dict:
+        """Per value of ``key`` in ``table``'s file: the line of its first row."""
+        path = self.scope.data_dir / self.schema.table(table).path
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(key))
+        raw["_line"] = self._file_lines(table, len(raw))
+        return self._first_of(raw, key)
+
+    def _file_lines(self, table: str, rows: int) -> list[int]:
+        """The line of each of the first ``rows`` rows of ``table``'s file."""
+        return row_lines(self.scope.data_dir / self.schema.table(table).path, rows)
+
+    @staticmethod
+    def _first_of(raw: pd.DataFrame, key: tuple[str, ...]) -> dict:
+        first = raw.drop_duplicates(list(key))  # a unit's first row
+        return dict(
+            zip(zip(*(first[c] for c in key), strict=True), first._line.tolist(), strict=True)
+        )
 
 
 def _warnings(alphas: pd.DataFrame) -> list[str]:

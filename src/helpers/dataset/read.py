@@ -10,6 +10,7 @@ of the distinct dates, so that each distinct date is parsed once, however many r
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,17 @@ def _typed(field: Field, column: pd.Series) -> pd.Series | pd.Categorical:
     if field.type == "date":
         return pd.to_datetime(column, format="%Y-%m-%d")
     return column.astype("string")
+
+
+def typed_column(table: Table, name: str, cells: Sequence[str]) -> pd.Series:
+    """The cells of one column of ``table`` (as text, an empty cell as "") typed as
+    ``read_dataset`` types them (a partial date as a categorical of its distinct dates); not
+    for key columns, whose categories are the referenced table's keys."""
+    column = pd.Series(cells, dtype=object).replace("", None)
+    typed = pd.Series(_typed(table.field(name), column))
+    if name in getattr(DATE_GROUPS.get(table.name), "dates", ()):
+        return pd.Series(pd.Categorical(typed))
+    return typed
 
 
 def _failing_cells(field: Field, column: pd.Series, exc: Exception) -> list:

@@ -122,10 +122,16 @@ def check(jobs: Sequence[Job], data_dir: Path, parameters_file: Path = PARAMETER
     parameters and against the data; raise the first error, naming where it was set."""
     import papermill
 
-    from helpers.analysis.scope import resolve
     from helpers.dataset.load import require_valid_once
 
     require_valid_once(data_dir)
+    if not data_dir.is_dir():  # as resolve says it, before any table is read
+        raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
+    scopes = {}  # each distinct scope once, by its parameters as text
+    for job in jobs:
+        params = {k: job.parameters[k] for k in SCOPE_PARAMETERS if k in job.parameters}
+        scopes.setdefault(repr(sorted(params.items())), params)
+    problems = _scope_problems(data_dir, list(scopes.values()))
     for job in jobs:
         declared = set(papermill.inspect_notebook(str(job.source)))
         for where, names in job.origin.items():
@@ -137,18 +143,47 @@ def check(jobs: Sequence[Job], data_dir: Path, parameters_file: Path = PARAMETER
                 )
         own = set(job.origin.get(f"notebooks.{job.name}", ()))
         defaults = set(job.origin.get("defaults", ()))
-        try:
-            scope_params = {k: job.parameters[k] for k in SCOPE_PARAMETERS if k in job.parameters}
-            resolve(data_dir, **scope_params, validate=False)  # validated once above
-        except ParameterError as exc:
-            names = str(exc).split(":", 1)[0].split("/")  # resolve's messages start with them
+        params = {k: job.parameters[k] for k in SCOPE_PARAMETERS if k in job.parameters}
+        problem = problems[list(scopes).index(repr(sorted(params.items())))]
+        if problem is not None:
+            names = problem.split(":", 1)[0].split("/")  # resolve's messages start with them
             keys = [
                 f"notebooks.{job.name}.{n}" if n in own else f"defaults.{n}"
                 for n in names
                 if n in own or n in defaults
             ]
             where = f" (set in {', '.join(keys)})" if keys else ""
-            raise ParameterError(f"{parameters_file}: {job.name}: {exc}{where}") from None
+            raise ParameterError(f"{parameters_file}: {job.name}: {problem}{where}")
+
+
+def _scope_problems(data_dir: Path, scopes: list[dict[str, Any]]) -> list[str | None]:
+    """For each scope's parameters, what ``resolve`` says is wrong with them (None: nothing),
+    the tables read once for all. In a forked child where the system has fork: the gigabytes
+    a large dataset takes go back to the system when it ends, before any kernel starts,
+    instead of staying in this process (its allocator keeps freed memory)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _problems_of(data_dir, scopes)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_problems_of, data_dir, scopes).result()
+
+
+def _problems_of(data_dir: Path, scopes: list[dict[str, Any]]) -> list[str | None]:
+    from helpers.analysis.scope import scoped
+    from helpers.dataset.load import read_typed
+
+    tables = read_typed(data_dir)  # validated by the caller
+    problems: list[str | None] = []
+    for params in scopes:
+        try:
+            scoped(tables, data_dir, **params)
+            problems.append(None)
+        except ParameterError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def _chosen(sources: list[Path], only: Sequence[str] | None) -> list[Path]:

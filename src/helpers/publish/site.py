@@ -56,10 +56,18 @@ def _copy_tree(source: Path, target: Path, only: Collection[Path] | None = None)
             print(f"site: not published: {path} {problem}", file=sys.stderr)
             continue
         destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
+        publish_file(path, destination)
         copied.append(destination)
     return copied
+
+
+def publish_file(source: Path, destination: Path) -> None:
+    """Copy a checked regular file into the new site, once, straight to its place (the kernel
+    copies it, without passing the bytes through Python). Not a hard link: a data or figure
+    file edited in place would change the published one with it, which the report would then
+    take for a file it did not write."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, destination)
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -166,12 +174,12 @@ def _write_site(
     published: list[Path],
     figure_files: Collection[Path] | None,
 ) -> None:
-    """Copy what is published into a work folder beside the book's sources, and build the
-    book into ``staging``."""
+    """Copy what is published straight to its place in ``staging`` (not through Sphinx, which
+    would copy every byte twice more), and build the book's pages beside it."""
     if notebooks is None:
         notebooks = sorted(executed_dir.glob("[0-9]*.ipynb"))
     with tempfile.TemporaryDirectory(prefix="book-") as work:
-        extra = Path(work) / "extra"  # copied as they are into the site
+        extra = staging  # published as they are
         figures: dict[str, list[Path]] = {}
         for path in sorted(map(Path, notebooks)):
             target = extra / "notebooks" / path.name
@@ -183,8 +191,7 @@ def _write_site(
         data = []
         for path in published:
             destination = extra / "data" / path.relative_to(data_dir)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+            publish_file(path, destination)
             data.append(destination)
         assemble(
             notebooks=sorted(map(Path, notebooks)),

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
+from helpers.analysis.scope import resolve
 from helpers.dataset.schema import Schema
 from helpers.paths import CODEBOOK_NAME, DESCRIPTOR_NAME, PROJECT_DATA, PROJECT_ROOT
 from helpers.publish.book import pages
@@ -116,9 +117,12 @@ def assemble(
 ) -> None:
     """Write the book's sources to ``work/src`` and build it into ``out_dir``. ``figures``:
     the published files of each notebook's figures, ``data_files``: the published data
-    files, both already copied into ``extra`` (copied as they are into the site)."""
+    files, both already in ``extra``, which is ``out_dir`` or a folder merged into it after
+    the build (its files win over pages of the same name)."""
     source = work / "src"
     schema = Schema.of(data_dir)
+    scope = resolve(data_dir, validate=False)  # the report validated it before the site
+    rows = {name: len(frame) for name, frame in scope.loaded.items()}
     descriptor = json.loads((data_dir / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
     title = str(descriptor.get("title") or descriptor.get("name") or "Report")
     gallery = _gallery(figures, extra)
@@ -135,7 +139,7 @@ def assemble(
         pages.landing(
             title,
             str(descriptor.get("description") or ""),
-            dataset_numbers(data_dir),
+            dataset_numbers(scope),
             notebook_pages,
             tables,
         ),
@@ -156,7 +160,9 @@ def assemble(
     for table in tables:
         _write(
             dataset / "tables" / f"{table.name}.md",
-            pages.table_page(table, extra / "data" / table.path, f"../../data/{table.path}"),
+            pages.table_page(
+                table, extra / "data" / table.path, f"../../data/{table.path}", rows[table.name]
+            ),
         )
     own_data = os.path.samefile(data_dir, PROJECT_DATA) if PROJECT_DATA.exists() else False
     cite, cff = citation_of(descriptor, own_data)
@@ -178,9 +184,20 @@ def assemble(
         work / "doctrees",
         title=title,
         context={"book_citation": cite, "book_licences": licences_of(descriptor)},
-        extra_dir=extra,
         static_dirs=[bundle],
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path in sorted(html.iterdir()):
-        shutil.move(path, out_dir / path.name)
+    _merge(html, out_dir)
+    if extra != out_dir:
+        _merge(extra, out_dir, replace=True)
+
+
+def _merge(source: Path, target: Path, *, replace: bool = False) -> None:
+    """Move the files below ``source`` to the same places below ``target``; a file there
+    already stays (``replace``: is replaced), as Sphinx's extra files win over its pages."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.rglob("*")):
+        destination = target / path.relative_to(source)
+        if path.is_dir():
+            destination.mkdir(exist_ok=True)
+        elif replace or not destination.exists():
+            shutil.move(path, destination)

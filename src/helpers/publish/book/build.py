@@ -41,7 +41,6 @@ def run_sphinx(
     *,
     title: str,
     context: dict[str, Any],
-    extra_dir: Path,
     static_dirs: list[Path],
 ) -> list[str]:
     """Build the HTML book of ``source_dir`` into ``out_dir``; return Sphinx's warnings.
@@ -52,7 +51,6 @@ def run_sphinx(
 
     overrides = settings(title)
     overrides["html_static_path"] = [*overrides["html_static_path"], *map(str, static_dirs)]
-    overrides["html_extra_path"] = [str(extra_dir)]
     overrides["templates_path"] = [str(TEMPLATES)]
     overrides["html_context"] = context
     warnings = io.StringIO()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from helpers.analysis.occasions import occasion_keys
-from helpers.analysis.scope import resolve
+from helpers.analysis.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -22,9 +21,9 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def dataset_numbers(data_dir: Path) -> list[Number]:
-    """Sources, events, occasions, partners and years of the (valid) dataset in ``data_dir``."""
-    scope = resolve(data_dir, validate=False)  # the report validated it before the site
+def dataset_numbers(scope: Scope) -> list[Number]:
+    """Sources, events, occasions, partners and years of a (valid) dataset, every partner,
+    year and theme in scope (``resolve`` with its defaults)."""
     tables = scope.tables
     occasions, _ = occasion_keys(tables["events"])
     partners = tables["partners"]

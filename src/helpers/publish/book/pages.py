@@ -185,8 +185,9 @@ def dictionary(schema: Schema, descriptor: dict) -> str:
     return "".join(text)
 
 
-def table_page(table: Table, csv_path: Path, site_csv: str) -> str:
-    """One table to browse: its description, its CSV file and its rows (``ROW_LIMIT`` at most);
+def table_page(table: Table, csv_path: Path, site_csv: str, total: int | None = None) -> str:
+    """One table to browse: its description, its CSV file and its rows (``ROW_LIMIT`` at most;
+    ``total``: the number of rows the file has, when known, so that it is not read to the end);
     a table whose file is not published with the report (a remote resource) says so."""
     text = [f"# {md(table.title or table.name)}\n\n"]
     if table.description:
@@ -196,7 +197,7 @@ def table_page(table: Table, csv_path: Path, site_csv: str) -> str:
             f"Table `{table.name}` (`{md(table.path)}`) is not published with this report.\n"
         )
         return "".join(text)
-    header, rows, total = browsable.read_rows(csv_path)
+    header, rows, total = browsable.read_rows(csv_path, total=total)
     shown = (
         f"all {total:,} rows"
         if total <= len(rows)

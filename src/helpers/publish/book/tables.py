@@ -33,17 +33,23 @@ def write_bundle(static_dir: Path) -> None:
     (static_dir / BUNDLE_CSS).write_bytes(BUNDLE.with_suffix(".css").read_bytes())
 
 
-def read_rows(path: Path, limit: int = ROW_LIMIT) -> tuple[list[str], list[list[str]], int]:
-    """Header, the first ``limit`` rows and the number of rows of a CSV file, as stored."""
+def read_rows(
+    path: Path, limit: int = ROW_LIMIT, total: int | None = None
+) -> tuple[list[str], list[list[str]], int]:
+    """Header, the first ``limit`` rows and the number of rows of a CSV file, as stored
+    (``total``: the number of rows, known already; the file is then read only ``limit`` rows
+    far, not through millions)."""
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, [])
-        rows, total = [], 0
+        rows, counted = [], 0
         for row in reader:
-            total += 1
-            if total <= limit:
+            counted += 1
+            if counted <= limit:
                 rows.append(row)
-    return header, rows, total
+            elif total is not None:
+                break
+    return header, rows, counted if total is None or counted <= limit else total
 
 
 def table_html(table_id: str, header: list[str], rows: list[list[str]], caption: str) -> str:
