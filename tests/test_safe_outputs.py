@@ -27,7 +27,7 @@ from helpers.dataset.read import read_table
 from helpers.dataset.schema import Schema
 from helpers.dataset.validate import paragraph_problems, validate_dataset
 from helpers.errors import DataError
-from helpers.figures.style import save_figure
+from helpers.figures.style import neutralise, save_figure
 from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic, write_text_atomic
 from helpers.publish import runner
 from helpers.publish.site import build_site
@@ -641,3 +641,22 @@ def test_report_refuses_executed_notebooks_in_the_data_folder(tmp_path, monkeypa
         runner.run_report(data, tmp_path / "out", executed_dir=data / "executed")
     assert str(data) in str(info.value)
     assert sorted(p.name for p in data.iterdir()) == before
+
+
+def test_figure_table_checked_by_distinct_values_as_cell_by_cell(tmp_path) -> None:
+    """The formula and carriage-return checks look at each distinct value once (the used
+    categories of a categorical); the CSV is the one a cell-by-cell check writes."""
+    table = pd.DataFrame(
+        {
+            "kind": pd.Categorical(["ok", "\rx", "ok"], categories=["ok", "\rx", "=unused"]),
+            "label": pd.Series(["a", "=b", None], dtype="string"),
+            "mixed": ["plain", ["not", "hashable"], "-1"],
+        }
+    )
+    save_figure(_small_figure(), table, tmp_path, "t")
+    with open(tmp_path / "t.csv", encoding="utf-8", newline="") as handle:
+        text = handle.read()
+    by_cell = table.astype(object).map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    expected = by_cell.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    assert text == expected
+    assert "'=b" in text and "=unused" not in text

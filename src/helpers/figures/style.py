@@ -18,6 +18,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.font_manager import FontProperties
@@ -201,17 +202,33 @@ def neutralise(cell: object) -> object:
     return cell
 
 
+def _distinct_text(values: pd.Series) -> list | None:
+    """The distinct values a column can hold text in (the used categories of a categorical),
+    without its missing values; ``[]`` for numbers, booleans and dates, which are never text;
+    None when its values cannot be hashed (then each cell is looked at)."""
+    if values.dtype.kind not in "OSU" and not isinstance(
+        values.dtype, pd.CategoricalDtype | pd.StringDtype
+    ):
+        return []
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return list(values.cat.categories[np.unique(values.cat.codes[values.cat.codes >= 0])])
+    try:
+        return list(pd.unique(values.dropna()))
+    except TypeError:
+        return None
+
+
 def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with formula-leading text cells and column names neutralised; the table itself
-    when there are none, so that the usual table is written exactly as before."""
+    when there are none, so that the usual table is written exactly as before. Each distinct
+    value is looked at once, so that a table of a million rows costs a hash of each column."""
     columns = [neutralise(c) for c in table.columns]
     changed = {}
     for i in range(table.shape[1]):
         values = table.iloc[:, i]
-        if values.dtype.kind not in "OSU" and not isinstance(
-            values.dtype, pd.CategoricalDtype | pd.StringDtype
-        ):
-            continue  # numbers, booleans and dates are never text
+        distinct = _distinct_text(values)
+        if distinct is not None and all(neutralise(v) is v for v in distinct):
+            continue
         safe = values.map(neutralise, na_action="ignore")
         if not safe.equals(values):
             changed[i] = safe
@@ -226,8 +243,13 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _has_carriage_return(table: pd.DataFrame) -> bool:
-    cells = [*table.columns, *(v for c in range(table.shape[1]) for v in table.iloc[:, c])]
-    return any(isinstance(v, str) and "\r" in v for v in cells)
+    """Whether a column name or a text cell holds a carriage return."""
+    for i in range(table.shape[1]):
+        distinct = _distinct_text(table.iloc[:, i])
+        cells = table.iloc[:, i] if distinct is None else distinct
+        if any(isinstance(v, str) and "\r" in v for v in cells):
+            return True
+    return any(isinstance(c, str) and "\r" in c for c in table.columns)
 
 
 def lay_out(fig: plt.Figure) -> None:
