@@ -56,6 +56,7 @@ from helpers.analysis import (  # noqa: E402
 )
 from helpers.analysis.scope import resolve  # noqa: E402
 from helpers.coding import reliability  # noqa: E402
+from helpers.dataset.keys import codes  # noqa: E402
 from helpers.dataset.read import encode  # noqa: E402
 from helpers.dataset.schema import Schema  # noqa: E402
 from helpers.figures import agreements as agreement_figures  # noqa: E402
@@ -246,6 +247,35 @@ AGGREGATIONS = [
         lambda s: tally.joined(s.tables["participants"], ["person_id"], "title_as_stated", "; "),
     ),
     ("occasion_sql.occasion_counts", lambda s: occasion_sql.occasion_counts(in_duckdb(s))),
+    ("tally.as_text", lambda s: tally.as_text(s.tables["participants"].title_as_stated)),
+    (
+        "tally.distinct_counts",  # persons met at each event, on the codes of the two keys
+        lambda s: tally.distinct_counts(
+            codes(s.tables["participants"].event_id)[0],
+            codes(s.tables["participants"].event_id)[1],
+            [codes(s.tables["participants"].person_id)],
+        ),
+    ),
+    (
+        "tally.histogram",  # occasions per partner by their number of sources
+        lambda s: tally.histogram(
+            occasions.report_occasions(
+                occasions.occasions(s.tables["events"]), s.tables["reports"]
+            ),
+            ["partner_id"],
+            ["occasion"],
+            "source_id",
+            name="sources",
+            count="items",
+        ),
+    ),
+    (
+        "occasions.at_occasions",
+        lambda s: occasions.at_occasions(
+            occasions.occasions(s.tables["events"]), s.tables["event_themes"], ["theme_id"]
+        ),
+    ),
+    ("corroboration.occasions_by_sources", corroboration.occasions_by_sources),
     ("narrative.scope_line", narrative.scope_line),
     ("narrative.limits", narrative.limits),
     ("narrative.top_themes", lambda s: narrative.top_themes(themes_by_partner.themes_by_voice(s))),

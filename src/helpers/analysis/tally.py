@@ -50,7 +50,7 @@ def tally(
     for inner, outer in within.items():
         if inner not in columns or outer not in columns or outer in within:
             raise ValueError(f"within: {inner!r} in {outer!r} is not a pair of distinct columns")
-    group, span, present, first = numbered([narrow_codes(frame[k]) for k in keys], len(frame))
+    group, span, present, first = _numbered([_narrow_codes(frame[k]) for k in keys], len(frame))
     out = frame[keys].iloc[first].reset_index(drop=True)
     if count:
         out[count] = np.bincount(group, minlength=span)[present]
@@ -64,14 +64,14 @@ def tally(
         if column not in found:
             outer = within.get(column, column)
             chain = [outer, inner_of[outer]] if outer in inner_of else [outer]
-            counted = distinct_counts(group, span, [narrow_codes(frame[c]) for c in chain])
+            counted = distinct_counts(group, span, [_narrow_codes(frame[c]) for c in chain])
             found.update((c, n[present]) for c, n in zip(chain, counted, strict=True))
     for name, column in distinct.items():
         out[name] = found[column]
     return out
 
 
-def narrow_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+def _narrow_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     """``codes(column)``, but a categorical's codes as they are stored (int8 to int32), not
     copied to int64: the counting reads them without a copy of the rows."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -79,7 +79,7 @@ def narrow_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     return codes(column)
 
 
-def numbered(
+def _numbered(
     key_codes: list[tuple[np.ndarray, int]], rows: int
 ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     """The keys' codes (each -1 where missing, a value of its own) combined into one number per
@@ -88,7 +88,7 @@ def numbered(
     With few possible combinations the number is the combined code itself (counts are then
     ``np.bincount(group, minlength=span)[present]``); with many they are numbered by hashing,
     in order of first appearance (``present`` is then every number below ``span``)."""
-    combined, span = combined_codes(key_codes, rows)
+    combined, span = _combined_codes(key_codes, rows)
     if span > _DENSE:
         combined, uniques = pd.factorize(combined)
         span = len(uniques)
@@ -99,7 +99,7 @@ def numbered(
     return combined, span, present, first[present]
 
 
-def combined_codes(key_codes: list[tuple[np.ndarray, int]], rows: int) -> tuple[np.ndarray, int]:
+def _combined_codes(key_codes: list[tuple[np.ndarray, int]], rows: int) -> tuple[np.ndarray, int]:
     """The keys' codes (each -1 where missing, a value of its own) as one number per row, in
     mixed radix (in the order of the codes), below the returned span; combinations are
     re-numbered (by hashing, in order of first appearance) where the span would pass 2**62."""
@@ -125,9 +125,9 @@ def histogram(
     again by that number, in one sort of the rows and no hashing of the many units."""
     if frame.empty:
         return frame[keys].iloc[:0].assign(**{name: np.int64(0), count: np.int64(0)})
-    group, span, present, first = numbered([narrow_codes(frame[k]) for k in keys], len(frame))
-    units, n_units = combined_codes([narrow_codes(frame[c]) for c in unit], len(frame))
-    found, size = narrow_codes(frame[column])
+    group, span, present, first = _numbered([_narrow_codes(frame[k]) for k in keys], len(frame))
+    units, n_units = _combined_codes([_narrow_codes(frame[c]) for c in unit], len(frame))
+    found, size = _narrow_codes(frame[column])
     widths = [max(span - 1, 0).bit_length(), max(n_units - 1, 0).bit_length(), size.bit_length()]
     if sum(widths) > _BITS:  # too wide to pack: the units numbered first
         units, uniques = pd.factorize(units)
@@ -217,8 +217,8 @@ def _distinct_apart(group: np.ndarray, n: int, chain: list[tuple[np.ndarray, int
 def joined(frame: pd.DataFrame, keys: list[str], column: str, sep: str) -> dict[tuple, str]:
     """Per combination of ``keys``: the distinct non-missing values of ``column``, sorted and
     joined with ``sep``."""
-    found = [narrow_codes(frame[c]) for c in [*keys, column]]
-    *_, first = numbered(found, len(frame))  # missing values too: no copy of the rows
+    found = [_narrow_codes(frame[c]) for c in [*keys, column]]
+    *_, first = _numbered(found, len(frame))  # missing values too: no copy of the rows
     distinct = frame[[*keys, column]].iloc[first]
     distinct = distinct[distinct[column].notna().to_numpy()]
     joined: dict[tuple, list[str]] = {}
