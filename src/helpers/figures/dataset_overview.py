@@ -198,19 +198,26 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
     colors = dict(zip(steps, OKABE_ITO, strict=False))
     markers = dict(zip(steps, MARKERS, strict=False))
     order = {p: i for i, p in enumerate(context.partners)}
+    # partners and instruments numbered once (a categorical by its categories), so that the
+    # hundreds of thousands of steps of a large dataset are never turned into text
+    partner, partners = pd.factorize(cycles.partner_id)
+    rank = np.append([order.get(str(p), np.nan) for p in partners], np.nan)[partner]
+    instrument, instruments = pd.factorize(cycles.instrument_id)
     rows = (
-        cycles.assign(_p=cycles.partner_id.astype("string").map(order))
+        cycles.assign(_p=rank, _i=instrument)
         .dropna(subset=["_p"])
-        .drop_duplicates("instrument_id")
+        .drop_duplicates("_i")
         .sort_values(["_p", "instrument_id"])
     )
     total = len(rows)
     if total > MAX_LIFE_CYCLES:  # a row each would make a figure no page (nor PNG) can hold
-        latest = cycles.groupby(cycles.instrument_id.astype("string"), observed=True).hi.max()
-        recent = latest.reindex(rows.instrument_id.astype("string")).to_numpy()
+        latest = pd.Series(cycles.hi.to_numpy()).groupby(instrument).max()
+        recent = latest.reindex(rows._i.to_numpy()).to_numpy()
         keep = pd.Series(recent).rank(method="first", ascending=False, na_option="bottom")
         rows = rows[(keep <= MAX_LIFE_CYCLES).to_numpy()]
     ids = list(rows.instrument_id.astype("string"))
+    row_of = np.full(len(instruments) + 1, -1)  # each instrument's row in the figure, or -1
+    row_of[rows._i.to_numpy()] = np.arange(len(rows))
     labels = [
         f"{i} {name[:28] + ('…' if len(name) > 28 else '')}\n{context.label(p)}"
         for i, name, p in zip(
@@ -221,8 +228,9 @@ def life_cycles(cycles: pd.DataFrame, steps: list[str], context: FigureContext) 
     fig, ax = plt.subplots(
         layout="constrained", figsize=(PAGE_WIDTH, 0.42 * max(len(ids), 1) + 1.3)
     )
-    shown = cycles[cycles.instrument_id.astype("string").isin(y_of).to_numpy()]
-    y = shown.instrument_id.astype("string").map(y_of).to_numpy(dtype=float)
+    at_row = row_of[instrument]
+    shown = cycles[at_row >= 0]
+    y = at_row[at_row >= 0].astype(float)
     dated = shown.lo.notna().to_numpy()
     for instrument, group in shown[dated].groupby(shown.instrument_id.astype("string")[dated]):
         if len(group) > 1:
