@@ -105,8 +105,6 @@ def _distinct_cells(path: Path) -> dict[str, tuple[pd.Series, np.ndarray]] | Non
         or not data.endswith(b"\n")
     ):
         return None
-    blank_line = b"\n\n" in data or b"\n\r\n" in data
-    del data
     last = records.columns[-1]
     if records.n_rows and str(last[len(last) - 1].as_py()).endswith(("\n", "\r")):
         return None
@@ -120,11 +118,9 @@ def _distinct_cells(path: Path) -> dict[str, tuple[pd.Series, np.ndarray]] | Non
         label: _distinct(column)
         for label, column in zip(records.labels, records.columns, strict=True)
     }
-    if blank_line and _empty_rows(columns.values()).any():
+    if _empty_rows(columns.values()).any() and (b"\n\n" in data or b"\n\r\n" in data):
         return None  # the fast reader reads a blank line as a row of empty cells
-    if len(columns) == 1 and any(
-        not str(v).strip() for v in next(iter(columns.values()))[0].fillna("")
-    ):
+    if len(columns) == 1 and next(iter(columns.values()))[0].fillna("").str.strip().eq("").any():
         return None  # pandas skips a line of spaces as blank, where it is a cell here
     return columns
 
