@@ -138,10 +138,10 @@ def _distinct(column: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
     """A dictionary-encoded column (one dictionary for all chunks) as its distinct cells, typed
     as pandas reads text, and each row's position among them."""
     if column.num_chunks == 0:
-        return pd.Series(pa.array([], pa.string()).to_pandas()), np.zeros(0, dtype=np.int32)
+        return pd.Series([], dtype=str), np.zeros(0, dtype=np.int32)
     dictionary = column.chunk(0).dictionary
     codes = np.concatenate([chunk.indices.to_numpy() for chunk in column.chunks])
-    return pd.Series(dictionary.to_pandas()).replace("", None), codes
+    return pd.Series(dictionary.to_pandas(), dtype=str).replace("", None), codes
 
 
 def _typed_cells(field: Field, column: pd.Series) -> tuple[pd.Series | pd.Categorical, list]:
