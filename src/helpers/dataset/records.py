@@ -66,8 +66,8 @@ def read_records(path: Path, data: bytes) -> Records:
 
 def read_well_formed(path: Path, data: bytes) -> Records | None:
     """The records of ``data`` by the fast reader, or None if the file is not well formed (a
-    short or long row, a blank line, a lone carriage return, a header that spans lines, bytes
-    that are not UTF-8)."""
+    short or long row, a lone carriage return, a header that spans lines). A blank line reads
+    as a row of empty cells; the UTF-8 of the cells is not checked."""
     return _fast(path, _body(data))
 
 
