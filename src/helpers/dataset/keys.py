@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset.lines import line_of_row
-from helpers.dataset.schema import Schema
+from helpers.dataset.schema import Schema, Table
 from helpers.errors import DataError
 
 
@@ -33,7 +33,7 @@ def encode_keys(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd
         ids = out[name][key]
         bad = ids.isna().to_numpy() | ids.duplicated().to_numpy()
         _refuse(schema, table.path, key, ids, bad, "keys must be unique and not empty")
-        dtype = pd.CategoricalDtype(pd.Index(ids.to_numpy(dtype=object), dtype="string"))
+        dtype = pd.CategoricalDtype(_text(ids))
         out[name][key] = pd.Categorical.from_codes(np.arange(len(ids)), dtype=dtype)
         dtypes[name, key] = dtype
     for name, table in schema.tables.items():
@@ -43,7 +43,7 @@ def encode_keys(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd
             if more or column not in out.get(name, {}) or target not in dtypes:
                 continue
             raw, dtype = out[name][column], dtypes[target]
-            found = dtype.categories.get_indexer(raw.astype("string"))
+            found = _indexer(dtype.categories, raw)
             present = raw.notna().to_numpy()
             _refuse(
                 schema,
@@ -55,6 +55,40 @@ def encode_keys(tables: dict[str, pd.DataFrame], schema: Schema) -> dict[str, pd
             )
             out[name][column] = pd.Categorical.from_codes(np.where(present, found, -1), dtype=dtype)
     return out
+
+
+def key_columns(schema: Schema, table: Table) -> list[str]:
+    """The columns of ``table`` that ``encode_keys`` encodes, every declared column read: its
+    single-column primary key and the single-column foreign keys to such a key."""
+    single = {
+        name: t.primary_key[0]
+        for name, t in schema.tables.items()
+        if len(t.primary_key) == 1 and t.primary_key[0] in t.field_names
+    }
+    columns = [single[table.name]] if table.name in single else []
+    for fk in table.foreign_keys:
+        (column, *more), reference = fk["fields"], fk["reference"]
+        target = reference.get("resource") or table.name
+        known = single.get(target) == reference["fields"][0]
+        if not more and known and column in table.field_names:
+            columns.append(column)
+    return columns
+
+
+def _text(ids: pd.Series) -> pd.Index:
+    """Values without a missing one as an Index of strings (a categorical's decoded by code)."""
+    if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.dtype == "string":
+        return ids.cat.categories.take(ids.cat.codes.to_numpy())
+    return pd.Index(ids.to_numpy(dtype=object), dtype="string")
+
+
+def _indexer(keys: pd.Index, raw: pd.Series) -> np.ndarray:
+    """Position of each value of ``raw`` in ``keys`` (-1: absent or missing); a categorical's
+    categories are looked up once each."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        found = keys.get_indexer(raw.cat.categories.astype("string"))
+        return np.append(found, -1)[raw.cat.codes.to_numpy()]
+    return keys.get_indexer(raw.astype("string"))
 
 
 def _refuse(

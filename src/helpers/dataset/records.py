@@ -61,8 +61,19 @@ class Records:
 
 def read_records(path: Path, data: bytes) -> Records:
     """The records of ``data``, the bytes of the UTF-8 file ``path`` (checked to decode)."""
-    body = data[len(BOM) :] if data.startswith(BOM) else data
-    return _fast(path, body) or _slow(body.decode("utf-8"))
+    return read_well_formed(path, data) or _slow(_body(data).decode("utf-8"))
+
+
+def read_well_formed(path: Path, data: bytes) -> Records | None:
+    """The records of ``data`` by the fast reader, or None if the file is not well formed (a
+    short or long row, a lone carriage return, a header that spans lines). A blank line reads
+    as a row of empty cells; the UTF-8 of the cells is not checked."""
+    return _fast(path, _body(data))
+
+
+def _body(data: bytes) -> bytes:
+    """The file's bytes after its byte order mark, if it has one."""
+    return data[len(BOM) :] if data.startswith(BOM) else data
 
 
 def _header(body: bytes) -> list[str] | None:
