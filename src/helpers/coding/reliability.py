@@ -176,9 +176,8 @@ def _compared(
     var: Variable, keys: dict[str, Shared], lines_a: LineFinder, lines_b: LineFinder
 ) -> tuple[dict, pd.DataFrame]:
     """The variable's alpha row, and its disagreements in the order of the units' text."""
-    both, at_a, at_b = np.intersect1d(
-        var.a.units, var.b.units, assume_unique=True, return_indices=True
-    )
+    at_a, at_b = _common(var.a.units, var.b.units)
+    both = at_a
     x, y = var.a.values[at_a], var.b.values[at_b]
     differ = x != y
     row = {
@@ -191,23 +190,36 @@ def _compared(
     if not differ.any():
         return row, pd.DataFrame()
     at = at_a[differ]
-    parts = [keys[k].text[codes[at]] for k, codes in zip(var.key, var.a.keys, strict=True)]
+    units = [codes[at] for codes in var.a.keys]
     value_a, value_b = var.text[x[differ]], var.text[y[differ]]
-    return row, _listed(var.name, var.table, var.key, parts, value_a, value_b, lines_a, lines_b)
+    shared = [keys[k] for k in var.key]
+    return row, _listed(
+        var.name, var.table, var.key, units, shared, value_a, value_b, lines_a, lines_b
+    )
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in ``a`` and in ``b`` (both sorted, unique) of the values both have."""
+    at = np.searchsorted(b, a)
+    hit = at < len(b)
+    hit[hit] = b[at[hit]] == a[hit]
+    return np.flatnonzero(hit), at[hit]
 
 
 def _listed(
     variable: str,
     table: str,
     key: tuple[str, ...],
-    parts: list[np.ndarray],
+    units: list[np.ndarray],
+    shared: list[Shared],
     value_a: np.ndarray,
     value_b: np.ndarray,
     lines_a: LineFinder,
     lines_b: LineFinder,
 ) -> pd.DataFrame:
-    """Disagreements as rows of the table: the unit's key texts ``parts`` (joined with " / "),
-    both values and the line of each in its coding's file."""
+    """Disagreements as rows of the table: the unit (its codes per column of ``key``, written
+    as their texts joined with " / "), both values and the line of each in its coding's file."""
+    parts = [one.text[codes] for one, codes in zip(shared, units, strict=True)]
     unit = parts[0] if len(parts) == 1 else _joined_text(parts, " / ")
     return pd.DataFrame(
         {
@@ -216,8 +228,8 @@ def _listed(
             "unit": unit,
             "value_a": value_a,
             "value_b": value_b,
-            "row_a": lines_a.lines(table, key, parts, ~np.isin(value_a, NOT_WRITTEN)),
-            "row_b": lines_b.lines(table, key, parts, ~np.isin(value_b, NOT_WRITTEN)),
+            "row_a": lines_a.lines(table, key, units, shared, ~np.isin(value_a, NOT_WRITTEN)),
+            "row_b": lines_b.lines(table, key, units, shared, ~np.isin(value_b, NOT_WRITTEN)),
         }
     )
 
@@ -477,7 +489,8 @@ def _unit_differences(
                 "unit",
                 table,
                 (key,),
-                [keys[key].text[units]],
+                [units],
+                [keys[key]],
                 np.where(in_a, present, missing).astype(object),
                 np.where(in_a, missing, present).astype(object),
                 lines_a,
@@ -611,44 +624,38 @@ class LineFinder:
         self.cache: dict[tuple, tuple] = {}
 
     def lines(
-        self, table: str, key: tuple[str, ...], units: list[np.ndarray], wanted: np.ndarray
+        self,
+        table: str,
+        key: tuple[str, ...],
+        units: list[np.ndarray],
+        shared: list[Shared],
+        wanted: np.ndarray,
     ) -> pd.arrays.IntegerArray:
-        """The line of the first row of each unit (its text per column of ``key``) where
-        ``wanted``, else missing (also where the file has no such row)."""
+        """The line of the first row of each unit (its codes in ``shared``, per column of
+        ``key``) where ``wanted``, else missing (also where the file has no such row)."""
         found = np.zeros(len(wanted), dtype=np.int64)
         known = np.asarray(wanted, dtype=bool).copy()
         if known.any():
-            indexes, sizes, rows, order = self._sorted_rows(table, key)
-            codes = [
-                index.get_indexer(part[known]) for index, part in zip(indexes, units, strict=True)
-            ]
-            complete = np.logical_and.reduce([c >= 0 for c in codes])
-            query = _packed([c[complete] for c in codes], sizes)
+            sizes, rows, order = self._sorted_rows(table, key, shared)
+            query = _packed([codes[known] for codes in units], sizes)
             at = np.searchsorted(rows, query)
             hit = at < len(rows)
             hit[hit] = rows[at[hit]] == query[hit]
             where = np.flatnonzero(known)
-            missed = np.ones(len(where), dtype=bool)
-            inside = np.flatnonzero(complete)
-            missed[inside[hit]] = False
-            found[where[inside[hit]]] = self._file_lines(table, order[at[hit]])
-            known[where[missed]] = False
+            found[where[hit]] = self._file_lines(table, order[at[hit]])
+            known[where[~hit]] = False
         return pd.arrays.IntegerArray(found, ~known)
 
-    def _sorted_rows(self, table: str, key: tuple[str, ...]) -> tuple:
-        """The table's distinct values per key column, their counts, each row's key packed
-        into one number (sorted) and the rows in that order (first rows first)."""
+    def _sorted_rows(self, table: str, key: tuple[str, ...], shared: list[Shared]) -> tuple:
+        """The sizes of the key's columns' codes, each row's key packed into one number
+        (sorted) and the rows in that order (a key's first row first)."""
         if (table, key) not in self.cache:
             frame = self._frame(table)
-            indexes, codes = [], []
-            for column in key:
-                categories, at = categorised(frame[column])
-                indexes.append(pd.Index(key_text(categories), dtype=object))
-                codes.append(at)
-            sizes = [len(index) + 1 for index in indexes]
-            packed = _packed(codes, sizes)
+            codes = [one.codes(frame[c]) for one, c in zip(shared, key, strict=True)]
+            sizes = [len(one) + 1 for one in shared]
+            packed = _packed(codes, sizes)  # a value coding A nor B has: never found
             order = np.argsort(packed, kind="stable")
-            self.cache[table, key] = (indexes, sizes, packed[order], order)
+            self.cache[table, key] = (sizes, packed[order], order)
         return self.cache[table, key]
 
     def _frame(self, table: str) -> pd.DataFrame:
