@@ -129,7 +129,7 @@ def compare_scopes(
     """Compare two codings, each cut to its scope, on the sources both registered (or the
     ``sources`` named, by coding A's ids), on the units both coded (``all_units``: also the
     units only one coded, as missing values for the other). ``lines_b`` finds the lines of
-    coding B's files (default: read from its data folder).
+    coding B's files (default: its tables as loaded, and its files' line breaks).
 
     Every key and value is compared as an integer code on one set of categories shared by the
     two codings (``helpers.coding.codes``); text is made only for the disagreements."""
@@ -306,13 +306,9 @@ def _variables(a: dict, b: dict, keys: dict[str, Shared]) -> Iterable[Variable]:
     for table, (key_column, columns) in FIELDS.items():
         for column, label in columns.items():
             values = Shared([a[table][column], b[table][column]], value_text, ABSENT)
-            coded = (
-                Coded(units, (units,), values.codes(t[table][column]))
-                for t in (a, b)
-                for units in (keys[key_column].codes(t[table][key_column]),)
-            )
+            coded = (_field(t[table], key_column, column, keys[key_column], values) for t in (a, b))
             name = column if table == "events" else f"instrument_{column}"
-            yield Variable(name, label, table, (key_column,), *_sorted(coded), values.text)
+            yield Variable(name, label, table, (key_column,), *coded, values.text)
     yield _joined_variable(
         "instrument_steps",
         "Steps coded for the instrument",
@@ -362,13 +358,11 @@ def _variables(a: dict, b: dict, keys: dict[str, Shared]) -> Iterable[Variable]:
         yield _joined_variable(name, label, (a, b), keys, "participants", person, column)
 
 
-def _sorted(coded: Iterable[Coded]) -> tuple[Coded, ...]:
-    """Each coding's units in order (a unit is a table's row: its key is unique)."""
-    out = []
-    for one in coded:
-        order = np.argsort(one.units, kind="stable")
-        out.append(Coded(one.units[order], tuple(k[order] for k in one.keys), one.values[order]))
-    return tuple(out)
+def _field(frame: pd.DataFrame, key: str, column: str, keys: Shared, values: Shared) -> Coded:
+    """A column of a table of units (events, instruments: one row per unit), in codes."""
+    units = keys.codes(frame[key])
+    order = np.argsort(units, kind="stable")
+    return Coded(units[order], (units[order],), values.codes(frame[column])[order])
 
 
 def _raised(
