@@ -406,10 +406,12 @@ def _joined_variable(
     parts = [[keys[k].codes(f[k]) + 1 for k in key] for f in frames]  # 0: missing
     sizes = [len(keys[k]) + 1 for k in key]
     groups = [np.asarray(g) for g in pack_pair(parts[0], parts[1], sizes)]
-    # one number per unit of either coding, in the units' order
-    _, dense = np.unique(np.concatenate(groups), return_inverse=True)
-    dense_a, dense_b = dense[: len(groups[0])], dense[len(groups[0]) :]
     size = len(values) + 1
+    top = max((int(g.max()) + 1 for g in groups if len(g)), default=0)
+    if top >= (2**62) // size:  # renumber the units densely (order kept) to pair them below
+        _, dense = np.unique(np.concatenate(groups), return_inverse=True)
+        groups = [dense[: len(groups[0])], dense[len(groups[0]) :]]
+    dense_a, dense_b = groups
     found, joined = [], []
     for f, group, part in zip(frames, (dense_a, dense_b), parts, strict=True):
         pairs, first = np.unique(group * size + values.codes(f[column]), return_index=True)
