@@ -16,7 +16,7 @@ participants and theme links cite their source).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.scope import Scope, resolve
-from helpers.dataset.lines import row_lines
+from helpers.coding.codes import Shared, categorised, key_text, pack_pair, value_text
+from helpers.dataset.lines import HEADER_LINE, row_lines
 from helpers.dataset.schema import Schema
 from helpers.errors import DataError
 from helpers.paths import DESCRIPTOR_NAME, SECOND_CODING_NAME
@@ -83,14 +84,416 @@ disagreements column instead). "units" counts the units coded by both; with fewe
 
 @dataclass(frozen=True)
 class Variable:
-    """One coded variable: each coder's value per unit, and where the values are written."""
+    """One coded variable: where its values are written, and each coding's values of it."""
 
     name: str
     label: str
     table: str  # the CSV file holding the values
     key: tuple[str, ...]  # the columns of that file that name a unit
-    a: pd.Series
-    b: pd.Series
+    a: Coded
+    b: Coded
+    text: np.ndarray  # a value code's text
+
+
+@dataclass(frozen=True)
+class Coded:
+    """One coding's values of a variable, in codes: per unit (a number, equal in both codings
+    for the same unit, in the order of the units' text), its codes per key column and its
+    value's code."""
+
+    units: np.ndarray  # sorted, unique
+    keys: tuple[np.ndarray, ...]
+    values: np.ndarray
+
+
+YES_NO = np.array(["no", "yes"], dtype=object)
+NOT_WRITTEN = ("no", "(unit missing)")  # values with no line in the file
+KEY_COLUMNS = {  # each key column -> the tables that have it
+    "event_id": ("events", "reports", "participants", "event_themes"),
+    "instrument_id": ("instruments", "instrument_steps", "instrument_themes"),
+    "person_id": ("participants",),
+    "theme_id": ("event_themes", "instrument_themes"),
+    "step": ("instrument_steps",),
+}
+DISAGREEMENT_COLUMNS = ["variable", "table", "unit", "value_a", "value_b", "row_a", "row_b"]
+
+
+def compare_scopes(
+    scope_a: Scope,
+    scope_b: Scope,
+    sources: Iterable[str] | None = None,
+    *,
+    all_units: bool = False,
+    lines_b: LineFinder | None = None,
+) -> Comparison:
+    """Compare two codings, each cut to its scope, on the sources both registered (or the
+    ``sources`` named, by coding A's ids), on the units both coded (``all_units``: also the
+    units only one coded, as missing values for the other). ``lines_b`` finds the lines of
+    coding B's files (default: its tables as loaded, and its files' line breaks).
+
+    Every key and value is compared as an integer code on one set of categories shared by the
+    two codings (``helpers.coding.codes``); text is made only for the disagreements."""
+    a, b = scope_a.tables, scope_b.tables
+    compared, b_ids = _common_sources(scope_a, scope_b, sources)
+    a = _restricted(a, compared, {s: s for s in compared})
+    b = _restricted(b, compared, b_ids)
+    keys = {
+        name: Shared([t[table][name] for t in (a, b) for table in tables], key_text)
+        for name, tables in KEY_COLUMNS.items()
+    }
+    units_a, units_b = _units(a, keys), _units(b, keys)
+    common = {t: np.intersect1d(units_a[t], units_b[t], assume_unique=True) for t in UNIT_KEYS}
+    if not any(len(found) for found in common.values()):
+        raise DataError(
+            f"{scope_a.data_dir} and {scope_b.data_dir} share no unit (no event_id or "
+            f"instrument_id in both) for the sources {sorted(compared)}, so no alpha can be "
+            "computed: the coders first agree on the units, then code them"
+        )
+    if not all_units:
+        a, b = _only_units(a, common, keys), _only_units(b, common, keys)
+    lines_a, lines_b = LineFinder(scope_a), lines_b or LineFinder(scope_b)
+    alpha_rows = []
+    found = [_unit_differences(units_a, units_b, keys, lines_a, lines_b)]
+    for var in _variables(a, b, keys):
+        row, differing = _compared(var, keys, lines_a, lines_b)
+        alpha_rows.append(row)
+        found.append(differing)
+    alphas = pd.DataFrame(
+        alpha_rows, columns=["variable", "label", "alpha", "units", "disagreements"]
+    )
+    found = [f for f in found if len(f)]
+    disagreements = (
+        pd.concat(found, ignore_index=True)
+        if found
+        else pd.DataFrame([], columns=DISAGREEMENT_COLUMNS).astype(
+            {"row_a": "Int64", "row_b": "Int64"}
+        )
+    )
+    return Comparison(alphas, disagreements, tuple(sorted(compared)), tuple(_warnings(alphas)))
+
+
+def _compared(
+    var: Variable, keys: dict[str, Shared], lines_a: LineFinder, lines_b: LineFinder
+) -> tuple[dict, pd.DataFrame]:
+    """The variable's alpha row, and its disagreements in the order of the units' text."""
+    at_a, at_b = _common(var.a.units, var.b.units)
+    both = at_a
+    x, y = var.a.values[at_a], var.b.values[at_b]
+    differ = x != y
+    row = {
+        "variable": var.name,
+        "label": var.label,
+        "alpha": round(_alpha(x, y), 3),
+        "units": len(both),
+        "disagreements": int(differ.sum()),
+    }
+    if not differ.any():
+        return row, pd.DataFrame()
+    at = at_a[differ]
+    units = [codes[at] for codes in var.a.keys]
+    value_a, value_b = var.text[x[differ]], var.text[y[differ]]
+    shared = [keys[k] for k in var.key]
+    return row, _listed(
+        var.name, var.table, var.key, units, shared, value_a, value_b, lines_a, lines_b
+    )
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in ``a`` and in ``b`` (both sorted, unique) of the values both have."""
+    at = np.searchsorted(b, a)
+    hit = at < len(b)
+    hit[hit] = b[at[hit]] == a[hit]
+    return np.flatnonzero(hit), at[hit]
+
+
+def _listed(
+    variable: str,
+    table: str,
+    key: tuple[str, ...],
+    units: list[np.ndarray],
+    shared: list[Shared],
+    value_a: np.ndarray,
+    value_b: np.ndarray,
+    lines_a: LineFinder,
+    lines_b: LineFinder,
+) -> pd.DataFrame:
+    """Disagreements as rows of the table: the unit (its codes per column of ``key``, written
+    as their texts joined with " / "), both values and the line of each in its coding's file."""
+    parts = [one.text[codes] for one, codes in zip(shared, units, strict=True)]
+    unit = parts[0] if len(parts) == 1 else _joined_text(parts, " / ")
+    return pd.DataFrame(
+        {
+            "variable": np.full(len(unit), variable, dtype=object),
+            "table": np.full(len(unit), f"{table}.csv", dtype=object),
+            "unit": unit,
+            "value_a": value_a,
+            "value_b": value_b,
+            "row_a": lines_a.lines(table, key, units, shared, ~np.isin(value_a, NOT_WRITTEN)),
+            "row_b": lines_b.lines(table, key, units, shared, ~np.isin(value_b, NOT_WRITTEN)),
+        }
+    )
+
+
+def _joined_text(parts: list[np.ndarray], sep: str) -> np.ndarray:
+    return np.array([sep.join(t) for t in zip(*parts, strict=True)], dtype=object)
+
+
+def _restricted(
+    tables: dict[str, pd.DataFrame], sources: set[str], ids: dict[str, str]
+) -> dict[str, pd.DataFrame]:
+    """The evidence of the sources compared (source ids in coding A's numbering), the events
+    and instruments it bears on, and the rows that hang on them."""
+    cut = {"themes": tables["themes"]}
+    for table in EVIDENCE:
+        frame = tables[table]
+        chosen = _where(frame.source_id, lambda text: [ids.get(s) in sources for s in text])
+        cut[table] = _rows(frame, chosen)
+    out = dict(cut)
+    for table, key in UNIT_KEYS.items():
+        child = next(c for c, k, parent in CHILDREN if parent == table and c != "participants")
+        out[table] = _rows(tables[table], _isin(tables[table][key], cut[child][key]))
+    return _with_children(out, cut)
+
+
+def _where(column: pd.Series, test: Callable[[np.ndarray], list[bool]]) -> np.ndarray:
+    """Per row: whether ``test`` holds for the text of its value (worked out once per distinct
+    value; a missing value never passes)."""
+    categories, at = categorised(column)
+    return np.append(np.asarray(test(key_text(categories)), dtype=bool), False)[at]
+
+
+def _isin(column: pd.Series, other: pd.Series) -> np.ndarray:
+    """Per row of ``column``: whether its value (as text) is a value of ``other``."""
+    categories, at = categorised(column)
+    other_categories, other_at = categorised(other)
+    used = np.zeros(len(other_categories), dtype=bool)
+    used[other_at[other_at >= 0]] = True
+    if other_categories is categories:
+        known = used
+    else:
+        known = pd.Index(key_text(categories)).isin(key_text(other_categories)[used])
+    return np.append(known, False)[at]
+
+
+def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd.DataFrame]:
+    """``units`` (events and instruments) with the rows of ``tables`` that hang on them."""
+    out = dict(units)
+    for table, key, parent in CHILDREN:
+        out[table] = _rows(tables[table], _isin(tables[table][key], units[parent][key]))
+    return out
+
+
+def _units(tables: dict[str, pd.DataFrame], keys: dict[str, Shared]) -> dict[str, np.ndarray]:
+    """Every unit of a coding: the codes of its events' and of its instruments' keys."""
+    return {
+        table: np.unique(keys[key].codes(tables[table][key])) for table, key in UNIT_KEYS.items()
+    }
+
+
+def _only_units(
+    tables: dict[str, pd.DataFrame], keep: dict[str, np.ndarray], keys: dict[str, Shared]
+) -> dict:
+    """The tables cut to the units in ``keep`` (per table) and the rows that hang on them."""
+    units = dict(tables)
+    for table, key in UNIT_KEYS.items():
+        frame = tables[table]
+        units[table] = _rows(frame, np.isin(keys[key].codes(frame[key]), keep[table]))
+    return _with_children(units, tables)
+
+
+def _variables(a: dict, b: dict, keys: dict[str, Shared]) -> Iterable[Variable]:
+    """Every variable the two codings can be compared on (see the module's docstring)."""
+    for table, (key_column, columns) in FIELDS.items():
+        for column, label in columns.items():
+            values = Shared([a[table][column], b[table][column]], value_text, ABSENT)
+            coded = (_field(t[table], key_column, column, keys[key_column], values) for t in (a, b))
+            name = column if table == "events" else f"instrument_{column}"
+            yield Variable(name, label, table, (key_column,), *coded, values.text)
+    yield _joined_variable(
+        "instrument_steps",
+        "Steps coded for the instrument",
+        (a, b),
+        keys,
+        "instrument_steps",
+        ("instrument_id",),
+        "step",
+    )
+    for column, label in STEP_FIELDS.items():
+        yield _joined_variable(
+            f"instrument_step_{column}",
+            label,
+            (a, b),
+            keys,
+            "instrument_steps",
+            ("instrument_id", "step"),
+            column,
+        )
+    labels = dict(zip(a["themes"].theme_id.astype(str), a["themes"].label.astype(str), strict=True))
+    for kind, (table, key, unit) in LINKS.items():
+        parent = "events" if kind == "event" else "instruments"
+        units = np.intersect1d(*(np.unique(keys[key].codes(t[parent][key])) for t in (a, b)))
+        raised_a, raised_b = (_raised(t[table], key, units, keys) for t in (a, b))
+        themes = np.union1d(*(np.unique(keys["theme_id"].codes(t[table].theme_id)) for t in (a, b)))
+        for theme in themes.tolist():
+            text = str(keys["theme_id"].text[theme])
+            index = (units, np.full(len(units), theme, dtype=np.int64))
+            yield Variable(
+                f"{kind}_theme:{text}",
+                f"Theme: {labels.get(text, text)}" + ("" if kind == "event" else " (instrument)"),
+                table,
+                (key, "theme_id"),
+                Coded(units, index, _presence(raised_a, theme, len(units))),
+                Coded(units, index, _presence(raised_b, theme, len(units))),
+                YES_NO,
+            )
+        for column, label in (("voice", "Voice of a theme"), ("raised_by", "Who raised a theme")):
+            name, described = f"{kind}_theme_{column}", f"{label} ({unit})"
+            yield _joined_variable(name, described, (a, b), keys, table, (key, "theme_id"), column)
+    yield _attendance(a, b, keys)
+    for column, label in (
+        ("side", "Participant's side"),
+        ("title_as_stated", "Participant's title"),
+    ):
+        name, person = f"participant_{column}", ("event_id", "person_id")
+        yield _joined_variable(name, label, (a, b), keys, "participants", person, column)
+
+
+def _field(frame: pd.DataFrame, key: str, column: str, keys: Shared, values: Shared) -> Coded:
+    """A column of a table of units (events, instruments: one row per unit), in codes."""
+    units = keys.codes(frame[key])
+    order = np.argsort(units, kind="stable")
+    return Coded(units[order], (units[order],), values.codes(frame[column])[order])
+
+
+def _raised(
+    links: pd.DataFrame, key: str, units: np.ndarray, keys: dict[str, Shared]
+) -> dict[int, np.ndarray]:
+    """Per theme (code): the positions in ``units`` (sorted codes) of the units the coding
+    links it to."""
+    unit, theme = keys[key].codes(links[key]), keys["theme_id"].codes(links.theme_id)
+    at = np.searchsorted(units, unit)
+    found = at < len(units)
+    found[found] = units[at[found]] == unit[found]
+    at, theme = at[found], theme[found]
+    order = np.argsort(theme, kind="stable")
+    at, theme = at[order], theme[order]
+    starts = np.flatnonzero(np.r_[True, theme[1:] != theme[:-1]]) if len(theme) else []
+    ends = np.append(starts[1:], len(theme)) if len(theme) else []
+    return {int(theme[i]): at[i:j] for i, j in zip(starts, ends, strict=True)}
+
+
+def _presence(raised: dict[int, np.ndarray], theme: int, units: int) -> np.ndarray:
+    """Per unit: whether the coding links ``theme`` to it (in any voice): 1 yes, 0 no."""
+    found = np.zeros(units, dtype=np.int64)
+    found[raised.get(theme, np.array([], dtype=np.int64))] = 1
+    return found
+
+
+def _joined_variable(
+    name: str,
+    label: str,
+    codings: tuple[dict, dict],
+    keys: dict[str, Shared],
+    table: str,
+    key: tuple[str, ...],
+    column: str,
+) -> Variable:
+    """The variable whose unit is ``key`` of ``table`` and whose value is, in each coding, the
+    unit's distinct values of ``column`` sorted and joined with " + " (a unit with one value,
+    by far the most common, has it as it is)."""
+    frames = [coding[table] for coding in codings]
+    values = Shared([f[column] for f in frames], value_text, ABSENT)
+    parts = [[keys[k].codes(f[k]) + 1 for k in key] for f in frames]  # 0: missing
+    sizes = [len(keys[k]) + 1 for k in key]
+    groups = [np.asarray(g) for g in pack_pair(parts[0], parts[1], sizes)]
+    size = len(values) + 1
+    top = max((int(g.max()) + 1 for g in groups if len(g)), default=0)
+    if top >= (2**62) // size:  # renumber the units densely (order kept) to pair them below
+        _, dense = np.unique(np.concatenate(groups), return_inverse=True)
+        groups = [dense[: len(groups[0])], dense[len(groups[0]) :]]
+    dense_a, dense_b = groups
+    found, joined = [], []
+    for f, group, part in zip(frames, (dense_a, dense_b), parts, strict=True):
+        pairs, first = np.unique(group * size + values.codes(f[column]), return_index=True)
+        unit, value = pairs // size, pairs % size
+        start = np.r_[True, unit[1:] != unit[:-1]] if len(unit) else np.array([], dtype=bool)
+        heads = np.flatnonzero(start)
+        several = np.flatnonzero(np.diff(np.append(heads, len(unit))) > 1)
+        text = values.text
+        many = [
+            " + ".join(text[value[heads[i] : heads[i + 1] if i + 1 < len(heads) else len(unit)]])
+            for i in several.tolist()
+        ]
+        found.append(
+            (unit[heads], value[heads].copy(), several, [p[first[heads]] - 1 for p in part])
+        )
+        joined.append(many)
+    extra = pd.unique(np.array(joined[0] + joined[1], dtype=object))
+    known = values.index.get_indexer(extra)  # a joined text that is also a single value
+    new = np.flatnonzero(known < 0)
+    codes = known.copy()
+    codes[new] = len(values) + np.arange(len(new))
+    code_of = dict(zip(extra.tolist(), codes.tolist(), strict=True))
+    text = np.concatenate([values.text, extra[new]]).astype(object)
+    coded = []
+    for (unit, value, several, heads), many in zip(found, joined, strict=True):
+        value[several] = [code_of[m] for m in many]
+        coded.append(Coded(unit, tuple(heads), value))
+    return Variable(name, label, table, key, coded[0], coded[1], text)
+
+
+def _attendance(a: dict, b: dict, keys: dict[str, Shared]) -> Variable:
+    """Per event both codings have and person named by either coding at it: whether each
+    coding lists the person as a participant of the event."""
+    key = ("event_id", "person_id")
+    frames = [t["participants"] for t in (a, b)]
+    events = np.intersect1d(
+        *(np.unique(keys["event_id"].codes(t["events"].event_id)) for t in (a, b))
+    )
+    parts = [[keys[k].codes(f[k]) + 1 for k in key] for f in frames]  # 0: missing
+    listed = pack_pair(parts[0], parts[1], [len(keys[k]) + 1 for k in key])
+    everyone = np.concatenate(listed)
+    at_event = np.isin(np.concatenate([parts[0][0], parts[1][0]]) - 1, events)
+    pairs, first = np.unique(everyone[at_event], return_index=True)
+    heads = tuple(
+        np.concatenate([mine, theirs])[at_event][first] - 1
+        for mine, theirs in zip(parts[0], parts[1], strict=True)
+    )
+    coded = [Coded(pairs, heads, np.isin(pairs, codes).astype(np.int64)) for codes in listed]
+    return Variable("participant", "Who took part", "participants", key, *coded, YES_NO)
+
+
+def _unit_differences(
+    units_a: dict[str, np.ndarray],
+    units_b: dict[str, np.ndarray],
+    keys: dict[str, Shared],
+    lines_a: LineFinder,
+    lines_b: LineFinder,
+) -> pd.DataFrame:
+    """A unit only one coder has is listed once, not once per variable."""
+    found = []
+    for table, key in UNIT_KEYS.items():
+        only_a = np.setdiff1d(units_a[table], units_b[table], assume_unique=True)
+        only_b = np.setdiff1d(units_b[table], units_a[table], assume_unique=True)
+        units = np.concatenate([only_a, only_b])
+        in_a = np.r_[np.ones(len(only_a), bool), np.zeros(len(only_b), bool)]
+        order = np.argsort(units, kind="stable")
+        units, in_a = units[order], in_a[order]
+        present, missing = "present", "(unit missing)"
+        found.append(
+            _listed(
+                "unit",
+                table,
+                (key,),
+                [units],
+                [keys[key]],
+                np.where(in_a, present, missing).astype(object),
+                np.where(in_a, missing, present).astype(object),
+                lines_a,
+                lines_b,
+            )
+        )
+    return pd.concat(found, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -157,69 +560,6 @@ def compare(
     return compare_scopes(resolve(dir_a), resolve(dir_b), sources, all_units=all_units)
 
 
-def compare_scopes(
-    scope_a: Scope,
-    scope_b: Scope,
-    sources: Iterable[str] | None = None,
-    *,
-    all_units: bool = False,
-    lines_b: LineFinder | None = None,
-) -> Comparison:
-    """Compare two codings, each cut to its scope, on the sources both registered (or the
-    ``sources`` named, by coding A's ids), on the units both coded (``all_units``: also the
-    units only one coded, as missing values for the other). ``lines_b`` finds the lines of
-    coding B's files (default: read from its data folder)."""
-    a, b = scope_a.tables, scope_b.tables
-    compared, b_ids = _common_sources(scope_a, scope_b, sources)
-    a = _restricted(a, compared, {s: s for s in compared})
-    b = _restricted(b, compared, b_ids)
-    units_a, units_b = _units(a), _units(b)
-    common = {t: units_a[t].intersection(units_b[t], sort=False) for t in UNIT_KEYS}
-    if not any(len(keys) for keys in common.values()):
-        raise DataError(
-            f"{scope_a.data_dir} and {scope_b.data_dir} share no unit (no event_id or "
-            f"instrument_id in both) for the sources {sorted(compared)}, so no alpha can be "
-            "computed: the coders first agree on the units, then code them"
-        )
-    if not all_units:
-        a, b = _only_units(a, common), _only_units(b, common)
-    lines_a, lines_b = LineFinder(scope_a), lines_b or LineFinder(scope_b)
-    alpha_rows, disagreements = [], _unit_differences(units_a, units_b, lines_a, lines_b)
-    for var in _variables(a, b):
-        both, x, y = _paired(var.a, var.b)
-        differ = x != y
-        alpha_rows.append(
-            {
-                "variable": var.name,
-                "label": var.label,
-                "alpha": round(_alpha(x, y), 3),
-                "units": len(both),
-                "disagreements": int(differ.sum()),
-            }
-        )
-        differing = sorted(zip(both[differ], x[differ], y[differ], strict=True), key=_first)
-        for unit, value_a, value_b in differing:
-            disagreements.append(
-                {
-                    "variable": var.name,
-                    "table": f"{var.table}.csv",
-                    "unit": _unit_text(unit),
-                    "value_a": value_a,
-                    "value_b": value_b,
-                    "row_a": lines_a.line(var, unit, value_a),
-                    "row_b": lines_b.line(var, unit, value_b),
-                }
-            )
-    alphas = pd.DataFrame(
-        alpha_rows, columns=["variable", "label", "alpha", "units", "disagreements"]
-    )
-    columns = ["variable", "table", "unit", "value_a", "value_b", "row_a", "row_b"]
-    found = pd.DataFrame(disagreements, columns=columns)
-    for column in ("row_a", "row_b"):
-        found[column] = found[column].astype("Int64")
-    return Comparison(alphas, found, tuple(sorted(compared)), tuple(_warnings(alphas)))
-
-
 def second_coding(scope: Scope) -> Comparison | None:
     """The scope's data compared with its second, independent coding (the data folder's
     ``coder_b/``, cut to the same scope), or None when the data folder has none."""
@@ -261,34 +601,6 @@ def _common_sources(
     return chosen, {by_hash_b[ids_a[s]]: s for s in chosen}
 
 
-def _restricted(
-    tables: dict[str, pd.DataFrame], sources: set[str], ids: dict[str, str]
-) -> dict[str, pd.DataFrame]:
-    """The evidence of the sources compared (source ids in coding A's numbering), the events
-    and instruments it bears on, and the rows that hang on them, with keys as text."""
-    cut = {"themes": tables["themes"]}
-    for table in EVIDENCE:
-        frame = tables[table].assign(source_id=_keys(tables[table].source_id).map(ids))
-        cut[table] = _rows(frame, frame.source_id.isin(list(sources)).to_numpy())
-    out = dict(cut)
-    for table, key in UNIT_KEYS.items():
-        frame = tables[table].assign(**{key: _keys(tables[table][key])})
-        child = next(c for c, k, parent in CHILDREN if parent == table and c != "participants")
-        evidence = _keys(cut[child][key]).dropna().unique()
-        out[table] = _rows(frame, frame[key].isin(evidence).to_numpy())
-    return _with_children(out, cut)
-
-
-def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd.DataFrame]:
-    """``units`` (events and instruments) with the rows of ``tables`` that hang on them."""
-    out = dict(units)
-    for table, key, parent in CHILDREN:
-        frame = tables[table].assign(**{key: _keys(tables[table][key])})
-        keys = units[parent][key].dropna().unique()
-        out[table] = _rows(frame, frame[key].isin(keys).to_numpy())
-    return out
-
-
 def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """The rows of ``frame`` where ``keep`` is true, numbered from 0; ``frame`` itself when
     that is every row (no copy of a table of millions of rows that both coders share)."""
@@ -297,259 +609,103 @@ def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _units(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Index]:
-    """Every unit of a coding: the keys (as text) of its events and of its instruments."""
-    return {table: pd.Index(_keys(tables[table][key]).unique()) for table, key in UNIT_KEYS.items()}
-
-
-def _only_units(tables: dict[str, pd.DataFrame], keep: dict[str, pd.Index]) -> dict:
-    """The tables cut to the units in ``keep`` (per table) and the rows that hang on them."""
-    units = dict(tables)
-    for table, key in UNIT_KEYS.items():
-        frame = tables[table]
-        units[table] = _rows(frame, _keys(frame[key]).isin(keep[table]).to_numpy())
-    return _with_children(units, tables)
-
-
-def _keys(column: pd.Series) -> pd.Series:
-    """A key column as plain text (Python strings, missing as None), for hashing and joining."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        text = column.cat.categories.astype(str).to_numpy(dtype=object)
-        values = np.append(text, None)[column.cat.codes.to_numpy()]  # code -1: missing
-    else:
-        values = column.to_numpy(dtype=object, na_value=None)
-    return pd.Series(values, index=column.index, dtype=object)
-
-
-def _text(values: pd.Series) -> np.ndarray:
-    """Values as the coders wrote them, an empty cell as ``(none)`` (a categorical's
-    categories written once, then taken by code)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        text = pd.Series(values.cat.categories).astype("string").to_numpy(dtype=object)
-        return np.append(text, ABSENT)[values.cat.codes.to_numpy()]  # code -1: missing
-    return values.astype("string").fillna(ABSENT).to_numpy()
-
-
-def _field(tables: dict, table: str, key: tuple[str, ...], column: str) -> pd.Series:
-    frame = tables[table]
-    (column_key,) = key
-    return pd.Series(_text(frame[column]), index=frame[column_key].astype(str), dtype=object)
-
-
-def _variables(a: dict, b: dict) -> Iterable[Variable]:
-    """Every variable the two codings can be compared on (see the module's docstring)."""
-    for table, (key_column, columns) in FIELDS.items():
-        key = (key_column,)
-        for column, label in columns.items():
-            yield Variable(
-                column if table == "events" else f"instrument_{column}",
-                label,
-                table,
-                key,
-                _field(a, table, key, column),
-                _field(b, table, key, column),
-            )
-    yield _joined_variable(
-        "instrument_steps",
-        "Steps coded for the instrument",
-        (a, b),
-        "instrument_steps",
-        ("instrument_id",),
-        "step",
-    )
-    for column, label in STEP_FIELDS.items():
-        yield _joined_variable(
-            f"instrument_step_{column}",
-            label,
-            (a, b),
-            "instrument_steps",
-            ("instrument_id", "step"),
-            column,
-        )
-    labels = dict(zip(a["themes"].theme_id.astype(str), a["themes"].label.astype(str), strict=True))
-    for kind, (table, key, unit) in LINKS.items():
-        parent = "events" if kind == "event" else "instruments"
-        themes = sorted(set(a[table].theme_id.astype(str)) | set(b[table].theme_id.astype(str)))
-        units = _keys(a[parent][key]).unique()
-        units = pd.Index(units[pd.Index(units).isin(_keys(b[parent][key]))])  # coded by both
-        raised_a, raised_b = _raised(a[table], key, units), _raised(b[table], key, units)
-        for theme in themes:
-            index = pd.MultiIndex(  # (unit, theme), built without a tuple per unit
-                levels=[units, [theme]], codes=[np.arange(len(units)), np.zeros(len(units), int)]
-            )
-            yield Variable(
-                f"{kind}_theme:{theme}",
-                f"Theme: {labels.get(theme, theme)}" + ("" if kind == "event" else " (instrument)"),
-                table,
-                (key, "theme_id"),
-                _presence(raised_a, theme, index),
-                _presence(raised_b, theme, index),
-            )
-        for column, label in (("voice", "Voice of a theme"), ("raised_by", "Who raised a theme")):
-            name, described = f"{kind}_theme_{column}", f"{label} ({unit})"
-            yield _joined_variable(name, described, (a, b), table, (key, "theme_id"), column)
-    yield Variable(
-        "participant",
-        "Who took part",
-        "participants",
-        ("event_id", "person_id"),
-        *_attendance(a, b),
-    )
-    for column, label in (
-        ("side", "Participant's side"),
-        ("title_as_stated", "Participant's title"),
-    ):
-        name, person = f"participant_{column}", ("event_id", "person_id")
-        yield _joined_variable(name, label, (a, b), "participants", person, column)
-
-
-def _raised(links: pd.DataFrame, key: str, units: pd.Index) -> dict[str, np.ndarray]:
-    """Per theme: the positions in ``units`` of the units the coding links it to."""
-    at = units.get_indexer(_keys(links[key]))
-    themes = _keys(links.theme_id).to_numpy()
-    found = at >= 0
-    frame = pd.DataFrame({"theme": themes[found], "at": at[found]})
-    return {str(t): group.to_numpy() for t, group in frame.groupby("theme", sort=False).at}
-
-
-def _presence(raised: dict[str, np.ndarray], theme: str, index: pd.MultiIndex) -> pd.Series:
-    """Per unit of ``index`` (unit, theme): whether the coding links ``theme`` to the unit (in
-    any voice)."""
-    found = np.zeros(len(index), dtype=bool)
-    found[raised.get(theme, np.array([], dtype=np.int64))] = True
-    return pd.Series(np.where(found, "yes", "no").astype(object), index=index)
-
-
-def _joined_variable(
-    name: str, label: str, codings: tuple[dict, dict], table: str, key: tuple[str, ...], column: str
-) -> Variable:
-    """The variable whose unit is ``key`` of ``table`` and whose value is, in each coding, the
-    unit's values of ``column`` joined (see ``_joined``)."""
-    a, b = (_joined(coding[table], list(key), column) for coding in codings)
-    return Variable(name, label, table, key, a, b)
-
-
-def _joined(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series:
-    """Per combination of ``key`` in ``frame``: its values of ``column``, sorted and joined
-    (a group of one value, by far the most common, is taken as it is)."""
-    if frame.empty:
-        return pd.Series(dtype=object)
-    parts = pd.DataFrame({k: _keys(frame[k]) for k in key}).assign(_v=_text(frame[column]))
-    parts = parts.drop_duplicates()
-    group = parts.groupby(key, sort=False).ngroup().to_numpy()  # numbered as first seen
-    first = ~pd.Series(group).duplicated().to_numpy()
-    values = parts._v.to_numpy(dtype=object)
-    joined = values[first].copy()  # one per group, in the order of the group numbers
-    several = np.bincount(group)[group] > 1
-    if several.any():
-        rest = pd.DataFrame({"g": group[several], "v": values[several]}).sort_values(["g", "v"])
-        g, v = rest.g.to_numpy(), rest.v.tolist()
-        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        ends = np.append(starts[1:], len(g))
-        for i, j in zip(starts.tolist(), ends.tolist(), strict=True):
-            joined[g[i]] = " + ".join(v[i:j])
-    heads = [parts[k].to_numpy()[first] for k in key]
-    index = pd.MultiIndex.from_arrays(heads, names=key) if len(key) > 1 else pd.Index(heads[0])
-    return pd.Series(joined, index=index, dtype=object)
-
-
-def _attendance(a: dict, b: dict) -> tuple[pd.Series, pd.Series]:
-    """Per event both codings have and person named by either coding at it: whether each
-    coding lists the person as a participant of the event."""
-    listed = [
-        pd.MultiIndex.from_arrays([_keys(t["participants"][c]) for c in ("event_id", "person_id")])
-        for t in (a, b)
-    ]
-    pairs = listed[0].append(listed[1]).unique()
-    events = _keys(a["events"].event_id)
-    events = events[events.isin(_keys(b["events"].event_id))].unique()
-    pairs = pairs[pairs.get_level_values(0).isin(events)]
-    return tuple(  # type: ignore[return-value]
-        pd.Series(np.where(pairs.isin(coded), "yes", "no").astype(object), index=pairs)
-        for coded in listed
-    )
-
-
-def _unit_differences(
-    units_a: dict[str, pd.Index],
-    units_b: dict[str, pd.Index],
-    lines_a: LineFinder,
-    lines_b: LineFinder,
-) -> list[dict]:
-    """A unit only one coder has is listed once, not once per variable."""
-    found = []
-    only = [
-        (table, str(unit), in_a)
-        for table in UNIT_KEYS
-        for keys, other, in_a in ((units_a, units_b, True), (units_b, units_a, False))
-        for unit in keys[table].difference(other[table], sort=False)
-    ]
-    for table, unit, in_a in sorted(only):
-        var = Variable(
-            "unit", "", table, (UNIT_KEYS[table],), pd.Series(dtype=object), pd.Series(dtype=object)
-        )
-        value_a = "present" if in_a else "(unit missing)"
-        value_b = "(unit missing)" if in_a else "present"
-        found.append(
-            {
-                "variable": "unit",
-                "table": f"{table}.csv",
-                "unit": unit,
-                "value_a": value_a,
-                "value_b": value_b,
-                "row_a": lines_a.line(var, unit, value_a),
-                "row_b": lines_b.line(var, unit, value_b),
-            }
-        )
-    return found
-
-
-def _first(row: tuple):
-    return row[0]
-
-
-def _unit_text(unit) -> str:
-    return " / ".join(unit) if isinstance(unit, tuple) else str(unit)
-
-
 class LineFinder:
-    """The line of a coding's CSV file where a unit's value is written (the file itself is
-    read: the scope's tables are cut and renumbered)."""
+    """The line of a coding's CSV file where a unit's value is written: the position of the
+    unit's first row in the table as loaded (the file's rows in order; the scope's tables are
+    cut and renumbered), then that row's line in the file."""
 
     def __init__(self, scope: Scope):
         self.scope = scope
         self.schema = Schema.of(scope.data_dir)
-        self.cache: dict[tuple, dict] = {}
+        self.cache: dict[tuple, tuple] = {}
 
-    def line(self, var: Variable, unit, value: str) -> int | None:
-        if value in ("no", "(unit missing)"):  # nothing is written for this unit
-            return None
-        return self._find(var.table, var.key, unit)
+    def lines(
+        self,
+        table: str,
+        key: tuple[str, ...],
+        units: list[np.ndarray],
+        shared: list[Shared],
+        wanted: np.ndarray,
+    ) -> pd.arrays.IntegerArray:
+        """The line of the first row of each unit (its codes in ``shared``, per column of
+        ``key``) where ``wanted``, else missing (also where the file has no such row)."""
+        found = np.zeros(len(wanted), dtype=np.int64)
+        known = np.asarray(wanted, dtype=bool).copy()
+        if known.any():
+            sizes, rows, order = self._sorted_rows(table, key, shared)
+            query = _packed([codes[known] for codes in units], sizes)
+            at = np.searchsorted(rows, query)
+            hit = at < len(rows)
+            hit[hit] = rows[at[hit]] == query[hit]
+            where = np.flatnonzero(known)
+            found[where[hit]] = self._file_lines(table, order[at[hit]])
+            known[where[~hit]] = False
+        return pd.arrays.IntegerArray(found, ~known)
 
-    def _find(self, table: str, key: tuple[str, ...], unit) -> int | None:
-        unit = unit if isinstance(unit, tuple) else (unit,)
-        unit = unit[: len(key)]
+    def _sorted_rows(self, table: str, key: tuple[str, ...], shared: list[Shared]) -> tuple:
+        """The sizes of the key's columns' codes, each row's key packed into one number
+        (sorted) and the rows in that order (a key's first row first)."""
         if (table, key) not in self.cache:
-            self.cache[table, key] = self._first_lines(table, key)
-        return self.cache[table, key].get(tuple(unit))
+            frame = self._frame(table)
+            codes = [one.codes(frame[c]) for one, c in zip(shared, key, strict=True)]
+            sizes = [len(one) + 1 for one in shared]
+            packed = _packed(codes, sizes)  # a value coding A nor B has: never found
+            order = np.argsort(packed, kind="stable")
+            self.cache[table, key] = (sizes, packed[order], order)
+        return self.cache[table, key]
 
-    def _first_lines(self, table: str, key: tuple[str, ...]) -> dict:
-        """Per value of ``key`` in ``table``'s file: the line of its first row."""
+    def _frame(self, table: str) -> pd.DataFrame:
+        """The table with the file's rows in order (as loaded, else read from the file)."""
+        loaded = self.scope.loaded.get(table)
+        if loaded is not None:
+            return loaded
         path = self.scope.data_dir / self.schema.table(table).path
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(key))
-        raw["_line"] = self._file_lines(table, len(raw))
-        return self._first_of(raw, key)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
 
-    def _file_lines(self, table: str, rows: int) -> list[int]:
-        """The line of each of the first ``rows`` rows of ``table``'s file."""
-        return row_lines(self.scope.data_dir / self.schema.table(table).path, rows)
+    def _file_lines(self, table: str, rows: np.ndarray) -> np.ndarray:
+        """The line of the file on which each of the data rows ``rows`` starts."""
+        if ("lines", table) not in self.cache:
+            self.cache["lines", table] = self._line_map(table)
+        lines = self.cache["lines", table]
+        rows = np.asarray(rows, dtype=np.int64)
+        return rows + 1 + HEADER_LINE if lines is None else lines[rows]
 
-    @staticmethod
-    def _first_of(raw: pd.DataFrame, key: tuple[str, ...]) -> dict:
-        first = raw.drop_duplicates(list(key))  # a unit's first row
-        return dict(
-            zip(zip(*(first[c] for c in key), strict=True), first._line.tolist(), strict=True)
-        )
+    def _line_map(self, table: str) -> np.ndarray | None:
+        """The line of each data row of the table's file; None when each row's line is its
+        number plus 2 (every record one line)."""
+        path = self.scope.data_dir / self.schema.table(table).path
+        rows = len(self._frame(table))
+        return None if one_line_records(path, rows) else np.asarray(row_lines(path, rows))
+
+
+def _packed(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """Codes (-1: missing) of several columns as one number per row, with fixed multipliers
+    (so that numbers made at different times compare)."""
+    total = 1
+    for size in sizes:
+        total *= size
+    if total >= 2**62:
+        raise DataError(f"too many distinct keys to look up lines by number ({total})")
+    packed = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    for column, size in zip(codes, sizes, strict=True):
+        packed = packed * size + (np.asarray(column, dtype=np.int64) + 1)
+    return packed
+
+
+def one_line_records(path: Path, rows: int) -> bool:
+    """Whether the file has exactly the header's and ``rows`` records' line breaks, and no
+    carriage return (which also ends a line): then no cell spans lines."""
+    breaks, last = 0, b""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 24):
+                if b"\r" in chunk:
+                    return False
+                breaks += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return False
+    return breaks == rows + (1 if last == b"\n" else 0)
 
 
 def _warnings(alphas: pd.DataFrame) -> list[str]:

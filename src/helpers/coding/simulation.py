@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.scope import Scope, scoped
-from helpers.coding.reliability import Comparison, LineFinder, compare_scopes
+from helpers.coding.reliability import Comparison, LineFinder, compare_scopes, one_line_records
 from helpers.dataset.dates import coarsen
+from helpers.dataset.lines import row_lines
 from helpers.dataset.read import typed_column
 from helpers.dataset.schema import Schema
 from helpers.errors import DataError
@@ -184,19 +185,23 @@ class _PerturbedLines(LineFinder):
         super().__init__(scope)
         self.tables, self.kept = tables, {"event_themes": links_kept}
 
-    def _first_lines(self, table: str, key: tuple[str, ...]) -> dict:
+    def _frame(self, table: str) -> pd.DataFrame:
+        return self.tables[table] if table in CHANGED else super()._frame(table)
+
+    def _line_map(self, table: str) -> np.ndarray | None:
         if table not in CHANGED:  # copied as it is
-            return super()._first_lines(table, key)
+            return super()._line_map(table)
+        path = self.scope.data_dir / self.schema.table(table).path
         rows = len(self.scope.loaded[table])  # in the original file
-        lines = np.asarray(self._file_lines(table, rows), dtype=np.int64)
+        if one_line_records(path, rows):  # so is every row of the copy
+            return None
+        lines = np.asarray(row_lines(path, rows), dtype=np.int64)
         kept = self.kept.get(table)
         if kept is not None:
             spans = np.diff(lines, append=lines[-1] + 1 if len(lines) else 0)[kept]
             first = lines[0] if len(lines) else 0
             lines = first + np.concatenate([[0], np.cumsum(spans)[:-1]]).astype(np.int64)
-        frame = self.tables[table]
-        raw = pd.DataFrame({c: _cells(frame[c]) for c in key}).assign(_line=lines)
-        return self._first_of(raw, key)
+        return lines
 
 
 def simulated_second_coder(scope: Scope, seed: int, rate: float) -> tuple[list[str], Comparison]:
