@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 
@@ -25,3 +26,15 @@ def digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not any(TEMP_NAME.match(part) for part in p.relative_to(folder).parts)
     }
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    """The records of a CSV file, each as its list of cells."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    """``rows`` written as a CSV file with LF line ends, as the data files are."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)

@@ -9,7 +9,6 @@ as regression cases.
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import subprocess
@@ -21,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from filetools import SEEDS, needs_seeds
+from filetools import SEEDS, needs_seeds, read_rows, write_rows
 
 from helpers.dataset.validate import Problem, validate_dataset
 from helpers.errors import DataError
@@ -33,16 +32,6 @@ Key = str | tuple[str, ...]
 
 
 # --- mutations -------------------------------------------------------------------------------
-
-
-def _read(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
-
-
-def _write(path: Path, rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
 def _line_of(rows: list[list[str]], key: Key) -> int:
@@ -57,10 +46,10 @@ def cell(file: str, key: Key, column: str, value: str) -> Mutation:
     """Set one cell of the row with this key."""
 
     def mutate(data: Path) -> int:
-        rows = _read(data / file)
+        rows = read_rows(data / file)
         line = _line_of(rows, key)
         rows[line - 1][rows[0].index(column)] = value
-        _write(data / file, rows)
+        write_rows(data / file, rows)
         return line
 
     return mutate
@@ -70,11 +59,11 @@ def duplicate(file: str, key: Key, **changes: str) -> Mutation:
     """Append a copy of the row with this key (optionally changed); return the new line."""
 
     def mutate(data: Path) -> int:
-        rows = _read(data / file)
+        rows = read_rows(data / file)
         copy = list(rows[_line_of(rows, key) - 1])
         for column, value in changes.items():
             copy[rows[0].index(column)] = value
-        _write(data / file, [*rows, copy])
+        write_rows(data / file, [*rows, copy])
         return len(rows) + 1
 
     return mutate
@@ -84,8 +73,8 @@ def append(file: str, row: list[str]) -> Mutation:
     """Append a raw row, however many cells it has."""
 
     def mutate(data: Path) -> int:
-        rows = _read(data / file)
-        _write(data / file, [*rows, row])
+        rows = read_rows(data / file)
+        write_rows(data / file, [*rows, row])
         return len(rows) + 1
 
     return mutate
@@ -95,7 +84,7 @@ def blank_line(file: str, key: Key) -> Mutation:
     """Insert an empty line before the row with this key; return the empty line's number."""
 
     def mutate(data: Path) -> int:
-        line = _line_of(_read(data / file), key)
+        line = _line_of(read_rows(data / file), key)
         lines = (data / file).read_text(encoding="utf-8").splitlines(keepends=True)
         lines.insert(line - 1, "\n")
         (data / file).write_text("".join(lines), encoding="utf-8")
@@ -106,17 +95,17 @@ def blank_line(file: str, key: Key) -> Mutation:
 
 def drop_column(file: str, column: str) -> Mutation:
     def mutate(data: Path) -> None:
-        rows = _read(data / file)
+        rows = read_rows(data / file)
         index = rows[0].index(column)
-        _write(data / file, [row[:index] + row[index + 1 :] for row in rows])
+        write_rows(data / file, [row[:index] + row[index + 1 :] for row in rows])
 
     return mutate
 
 
 def add_column(file: str, column: str, value: str) -> Mutation:
     def mutate(data: Path) -> None:
-        rows = _read(data / file)
-        _write(data / file, [rows[0] + [column]] + [row + [value] for row in rows[1:]])
+        rows = read_rows(data / file)
+        write_rows(data / file, [rows[0] + [column]] + [row + [value] for row in rows[1:]])
 
     return mutate
 
@@ -133,9 +122,9 @@ def then(first: Mutation, second: Mutation) -> Mutation:
 
 def rename_column(file: str, old: str, new: str) -> Mutation:
     def mutate(data: Path) -> None:
-        rows = _read(data / file)
+        rows = read_rows(data / file)
         rows[0][rows[0].index(old)] = new
-        _write(data / file, rows)
+        write_rows(data / file, rows)
 
     return mutate
 
@@ -686,7 +675,7 @@ def test_rewriting_the_tables_keeps_them_valid(tmp_path: Path) -> None:
     """The mutation helpers' csv round trip alone changes nothing the validator sees."""
     data, _ = make_variant(tmp_path)
     for path in sorted(data.glob("*.csv")):
-        _write(path, _read(path))
+        write_rows(path, read_rows(path))
     assert validate_dataset(data) == []
 
 
@@ -768,11 +757,11 @@ def test_rows_are_lines_of_the_file_when_a_cell_spans_lines(tmp_path: Path) -> N
     names the line in the file, not the record's number."""
     data, _ = make_variant(tmp_path)
     path = data / "event_themes.csv"
-    rows = _read(path)
+    rows = read_rows(path)
     evidence, voice = rows[0].index("evidence"), rows[0].index("voice")
     rows[1][evidence] += "\nand a second line"
     rows[3][voice] = "nonsense"
-    _write(path, rows)
+    write_rows(path, rows)
     problems = validate_dataset(data)
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [
         ("event_themes.csv", 5, "voice", "nonsense")
@@ -782,11 +771,11 @@ def test_rows_are_lines_of_the_file_when_a_cell_spans_lines(tmp_path: Path) -> N
 def test_duplicate_key_message_names_the_line_of_the_first_copy(tmp_path: Path) -> None:
     data, _ = make_variant(tmp_path)
     path = data / "event_themes.csv"
-    rows = _read(path)
+    rows = read_rows(path)
     evidence = rows[0].index("evidence")
     rows[1][evidence] += "\nsecond line\nthird line"
     rows.insert(5, list(rows[4]))  # record 5 (line 7) repeated as record 6 (line 8)
-    _write(path, rows)
+    write_rows(path, rows)
     problems = [p for p in validate_dataset(data) if p.rule == "primary-key"]
     assert [(p.file, p.row) for p in problems] == [("event_themes.csv", 8)], _listing(problems)
     assert "line 7" in problems[0].message, problems[0].message

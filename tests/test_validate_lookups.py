@@ -5,13 +5,13 @@ cells. Each must still name file, line, column and value when it finds something
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from filetools import read_rows, write_rows
 
 from helpers.dataset.lines import record_starts
 from helpers.dataset.membership import LIMIT, all_in, has_repeats, is_in
@@ -41,16 +41,6 @@ def data(generated: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def _rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
-
-
-def _write(path: Path, rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-
-
 def _found(data: Path) -> set[tuple]:
     return {(p.file, p.row, p.column, p.value, p.rule) for p in validate_dataset(data)}
 
@@ -75,10 +65,10 @@ def test_a_bad_key_far_down_a_large_table_names_its_line_and_value(data: Path) -
     """A theme link to an event that does not exist, near the end: the single key and the
     composite one (event, source) each name its line and value."""
     path = data / "event_themes.csv"
-    rows = _rows(path)
+    rows = read_rows(path)
     rows[-5][0] = "E9999999"
     source = rows[-5][1]
-    _write(path, rows)
+    write_rows(path, rows)
     line = len(rows) - 4
     found = _found(data)
     assert ("event_themes.csv", line, "event_id", "E9999999", "foreign-key") in found
@@ -90,11 +80,11 @@ def test_a_bad_key_far_down_a_large_table_names_its_line_and_value(data: Path) -
 def test_a_reported_pair_missing_from_reports_is_named(data: Path) -> None:
     """Event and source both exist, but no report pairs them: only the composite key fails."""
     path = data / "participants.csv"
-    rows = _rows(path)
-    reports = {tuple(r[:2]) for r in _rows(data / "reports.csv")[1:]}
+    rows = read_rows(path)
+    reports = {tuple(r[:2]) for r in read_rows(data / "reports.csv")[1:]}
     other = next(s for s in ("S0000001", "S0000002", "S0000003") if (rows[-3][0], s) not in reports)
     rows[-3][1] = other
-    _write(path, rows)
+    write_rows(path, rows)
     line = len(rows) - 2
     bad = [p for p in validate_dataset(data) if p.rule == "foreign-key"]
     assert [(p.file, p.row, p.column, p.value) for p in bad] == [
@@ -104,10 +94,10 @@ def test_a_reported_pair_missing_from_reports_is_named(data: Path) -> None:
 
 def test_a_repeated_key_far_down_names_the_earlier_line(data: Path) -> None:
     path = data / "participants.csv"
-    rows = _rows(path)
+    rows = read_rows(path)
     original = len(rows) - 10  # the index of a row near the end; its line is one more
     rows.insert(len(rows) - 1, list(rows[original]))  # a copy, before the last row
-    _write(path, rows)
+    write_rows(path, rows)
     key = ", ".join(rows[original][:3])
     problems = [p for p in validate_dataset(data) if p.rule == "primary-key"]
     assert [(p.file, p.row, p.value) for p in problems] == [
@@ -121,12 +111,12 @@ def test_cells_over_several_lines_give_physical_lines(data: Path) -> None:
     record down; a bad value further on is named at its line in the file, as the csv module
     counts it."""
     path = data / "event_themes.csv"
-    rows = _rows(path)
+    rows = read_rows(path)
     evidence = rows[0].index("evidence")
     rows[3][evidence] += "\nsecond line\nthird"
     rows[200][evidence] += "\r\nanother line"
     rows[-2][rows[0].index("voice")] = "shouted"
-    _write(path, rows)
+    write_rows(path, rows)
     starts = record_starts(path)
     assert starts[-2] == len(rows) - 1 + 3  # three line breaks inside cells above it
     found = _found(data)
