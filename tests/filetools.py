@@ -34,7 +34,10 @@ def read_rows(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-def write_rows(path: Path, rows: list[list[str]]) -> None:
-    """``rows`` written as a CSV file with LF line ends, as the data files are."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+def write_rows(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ","
+) -> None:
+    """``rows`` written as a CSV file with LF line ends, as the data files are (in another
+    ``encoding`` or with another ``delimiter`` where a test damages a file)."""
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)

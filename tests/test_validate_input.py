@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filetools import read_rows, write_rows
 from test_validate_corpus import (
     OBSERVER_ROW,
     SEEDS,
@@ -23,7 +24,6 @@ from test_validate_corpus import (
     _line_of,
     _listing,
     _params,
-    _read,
     _resource,
     add_column,
     append,
@@ -56,7 +56,7 @@ def resave(file: str, delimiter: str) -> Mutation:
     """Save the table with another field separator (as a spreadsheet in many locales does)."""
 
     def mutate(data: Path) -> int:
-        _write(data / file, _read(data / file), delimiter=delimiter)
+        write_rows(data / file, read_rows(data / file), delimiter=delimiter)
         return 1
 
     return mutate
@@ -100,7 +100,7 @@ def open_quote(file: str, key: str, column: str) -> Mutation:
     """Open a quote at the start of one cell and never close it."""
 
     def mutate(data: Path) -> None:
-        rows = _read(data / file)
+        rows = read_rows(data / file)
         line = _line_of(rows, key)
         index = rows[0].index(column)
         rows[line - 1][index] = "\x01" + rows[line - 1][index]
@@ -293,23 +293,15 @@ def test_damaged_file_is_one_problem(
     assert [(p.file, p.rule) for p in problems] == [(file, rule)], _listing(problems)
 
 
-def _write(
-    path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ","
-) -> None:
-    """Write ``rows`` as a CSV file, in ``encoding`` with ``delimiter``."""
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
-
-
 def test_non_utf8_byte_is_named_on_its_line_and_column(tmp_path: Path) -> None:
     """The line of the byte in the file (a cell over two lines before it moves it down one),
     its character on the line, the byte, its column and the cell; no byte offset as a line."""
     data, _ = make_variant(tmp_path)
     path = data / "events.csv"
-    rows = _read(path)
+    rows = read_rows(path)
     rows[3][rows[0].index("summary")] += "\nsecond line"
     rows[6][rows[0].index("summary")] = "Café"
-    _write(path, rows, "cp1252")
+    write_rows(path, rows, "cp1252")
     problems = validate_dataset(data)
     assert len(problems) == 1, _listing(problems)
     message = problems[0].message
@@ -322,10 +314,10 @@ def test_non_utf8_byte_is_named_on_its_line_and_column(tmp_path: Path) -> None:
 def test_control_character_after_a_cell_over_two_lines_names_its_line(tmp_path: Path) -> None:
     data, _ = make_variant(tmp_path)
     path = data / "events.csv"
-    rows = _read(path)
+    rows = read_rows(path)
     rows[1][rows[0].index("summary")] += "\nsecond line"
     rows[4][rows[0].index("summary")] = "bell\x07"
-    _write(path, rows)
+    write_rows(path, rows)
     problems = validate_dataset(data)
     assert [(p.row, p.column, p.value, p.rule) for p in problems] == [
         (6, "summary", "bell\x07", "control-character")
@@ -383,11 +375,11 @@ def _two_line_cell_then(data: Path, file: str, key_column: str, key: str, column
     """Make the first data row's last text cell span two lines, then set one cell of the row
     with this key; return the line of the file on which that row starts."""
     path = data / file
-    rows = _read(path)
+    rows = read_rows(path)
     rows[1][-1] += "\nsecond line"
     index = next(i for i, row in enumerate(rows) if i and row[rows[0].index(key_column)] == key)
     rows[index][rows[0].index(column)] = value
-    _write(path, rows)
+    write_rows(path, rows)
     return index + 2  # the header is line 1, and one row above spans two lines
 
 
