@@ -60,7 +60,7 @@ def test_changed_data_get_a_copy_of_their_own(cache, data_copy) -> None:
 def test_a_damaged_copy_is_not_read(cache) -> None:
     tables = read_dataset(PROJECT_DATA)
     columnar.save_copy("k", tables)
-    (cache / "k" / "events.parquet").write_bytes(b"not parquet")
+    (cache / "k" / "events.arrow").write_bytes(b"not an Arrow file")
     assert columnar.load_copy("k") is None
     shutil.rmtree(cache / "k")
     assert columnar.load_copy("k") is None

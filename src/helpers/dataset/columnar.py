@@ -1,5 +1,10 @@
-"""A typed columnar copy of a data package (Parquet via pyarrow), made once and read by every
-kernel: reading it back is much faster than parsing and encoding the CSV files again.
+"""A typed columnar copy of a data package (Arrow IPC files, uncompressed), made once and read
+by every kernel: reading it back is much faster than parsing and encoding the CSV files again.
+
+The files are memory-mapped, not read: text columns stay in the mapped files (pandas' Arrow
+strings point into them), so a kernel holds only the pages it touches, and kernels running side
+by side share those pages (the system's file cache) instead of each holding a copy. A text
+column no analysis reads (evidence, summaries) costs a kernel nothing.
 
 A copy is keyed by the data package's checksum (``helpers.dataset.checksum``) and by the code
 that types and encodes the tables (the modules of ``helpers.dataset``), so that a change to
@@ -19,13 +24,35 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from helpers.dataset.checksum import data_checksum, file_digest
 from helpers.paths import PROJECT_ROOT
 
 CACHE = PROJECT_ROOT / "build" / "columnar"
 KEEP = 4  # copies kept (the newest), so that the folder does not grow without end
+KEEP_BYTES = 4 * 2**30  # and older copies only while all of them together stay below this
 LAYOUT = "layout.json"  # each categorical column's categories (by number) and order
+SUFFIX = ".arrow"
+# Arrow's text types as pandas' text dtype on Arrow storage (the dtype ``read_dataset`` gives),
+# which keeps the mapped buffers instead of copying them
+_TEXT = {pa.large_string(): pd.StringDtype("pyarrow"), pa.string(): pd.StringDtype("pyarrow")}
+
+
+def table_path(folder: Path, name: str) -> Path:
+    """The file of table (or set of categories) ``name`` in the copy ``folder``."""
+    return folder / f"{name}{SUFFIX}"
+
+
+def read_arrow(path: Path) -> pa.Table:
+    """The Arrow table of one file of a copy, memory-mapped (its buffers are the file's pages)."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _frame(path: Path) -> pd.DataFrame:
+    # one block per column: consolidating columns into 2-D blocks would copy the mapped buffers
+    return read_arrow(path).to_pandas(types_mapper=_TEXT.get, split_blocks=True)
 
 
 def copy_key(data_dir: Path | str) -> str:
@@ -43,17 +70,17 @@ def load_copy(key: str) -> dict[str, pd.DataFrame] | None:
     try:
         layout = json.loads((folder / LAYOUT).read_text(encoding="utf-8"))
         categories = [
-            pd.Index(pd.read_parquet(folder / f"categories-{i}.parquet").value.array, dtype=dtype)
+            pd.Index(_frame(table_path(folder, f"categories-{i}")).value.array, dtype=dtype)
             for i, dtype in enumerate(layout["categories"])
         ]
         tables = {}
         for name, columns in layout["tables"].items():
-            frame = pd.read_parquet(folder / f"{name}.parquet", engine="pyarrow")
+            frame = _frame(table_path(folder, name))
             for column, (index, ordered) in columns.items():
                 dtype = pd.CategoricalDtype(categories[index], ordered=ordered)
                 frame[column] = pd.Categorical.from_codes(frame[column].to_numpy(), dtype=dtype)
             tables[name] = frame
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError, pa.ArrowException):
         return None
     return tables
 
@@ -83,10 +110,10 @@ def save_copy(key: str, tables: dict[str, pd.DataFrame]) -> None:
                     layout["categories"].append(str(dtype.categories.dtype))
                 columns[column] = (index, bool(dtype.ordered))
                 plain[column] = frame[column].cat.codes.to_numpy()
-            plain.to_parquet(staging / f"{name}.parquet", engine="pyarrow", index=False)
+            _write(plain, table_path(staging, name))
             layout["tables"][name] = columns
         for i, values in enumerate(found):
-            pd.DataFrame({"value": values}).to_parquet(staging / f"categories-{i}.parquet")
+            _write(pd.DataFrame({"value": values}), table_path(staging, f"categories-{i}"))
         (staging / LAYOUT).write_text(json.dumps(layout, sort_keys=True), encoding="utf-8")
         try:
             os.rename(staging, folder)
@@ -95,6 +122,12 @@ def save_copy(key: str, tables: dict[str, pd.DataFrame]) -> None:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _prune()
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
 
 
 def _position(found: list[pd.Index], categories: pd.Index) -> int | None:
@@ -108,12 +141,25 @@ def _position(found: list[pd.Index], categories: pd.Index) -> int | None:
     return None
 
 
+def _size(folder: Path) -> int:
+    """Bytes of the files in ``folder`` (0 for what another process removed meanwhile)."""
+    try:
+        return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    except OSError:
+        return 0
+
+
 def _prune() -> None:
-    """Remove all but the ``KEEP`` newest copies."""
+    """Remove all but the ``KEEP`` newest copies, and the older ones past ``KEEP_BYTES`` in all
+    (the newest always stays). A kernel still reading a removed copy keeps its mapped files
+    until it ends."""
     copies = sorted(
         (p for p in CACHE.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: p.stat().st_mtime_ns,
         reverse=True,
     )
-    for old in copies[KEEP:]:
-        shutil.rmtree(old, ignore_errors=True)
+    total = 0
+    for rank, copy in enumerate(copies):
+        total += _size(copy)
+        if rank >= KEEP or (rank > 0 and total > KEEP_BYTES):
+            shutil.rmtree(copy, ignore_errors=True)

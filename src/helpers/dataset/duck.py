@@ -1,9 +1,10 @@
-"""Tables larger than memory: a DuckDB connection with a view per table, over Parquet files, so
-that SQL scans and aggregates them out of core (DuckDB spills to disk past its memory limit).
+"""Tables larger than memory: a DuckDB connection with a view per table, so that SQL scans and
+aggregates them out of core (DuckDB spills to disk past its memory limit).
 
 Two sources: a data package, read through its typed columnar copy (``columnar``, made first
-when missing; each categorical column is decoded from its codes by a join with its set of
-categories, so the views hold the values the CSV files hold); or a folder of Parquet files with
+when missing: memory-mapped Arrow files, which DuckDB scans in place; each categorical column
+is decoded from its codes by a join with its set of categories, so the views hold the values
+the CSV files hold); or a folder of Parquet files with
 plain values, one per table (``<table>.parquet``, or a folder ``<table>/`` of parts), such as
 machine-coded event data written by another tool. Column names are those of the data package.
 """
@@ -14,8 +15,9 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from helpers.dataset.columnar import CACHE, LAYOUT, copy_key
+from helpers.dataset.columnar import CACHE, LAYOUT, copy_key, read_arrow, table_path
 from helpers.dataset.load import read_typed, require_valid_once
 from helpers.errors import DataError
 from helpers.paths import DESCRIPTOR_NAME
@@ -57,11 +59,10 @@ def package_copy(data_dir: Path | str, *, validate: bool = True) -> Path:
 def _package_views(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     layout = json.loads((folder / LAYOUT).read_text(encoding="utf-8"))
     for i in range(len(layout["categories"])):
-        path = _literal(folder / f"categories-{i}.parquet")
-        con.execute(
-            f"CREATE VIEW _categories_{i} AS SELECT file_row_number AS code, value "
-            f"FROM read_parquet({path}, file_row_number = true)"
-        )
+        values = read_arrow(table_path(folder, f"categories-{i}"))
+        # each value's code is its row number
+        codes = values.append_column("code", pa.array(range(values.num_rows), pa.int64()))
+        con.register(f"_categories_{i}", codes)
     for name, columns in layout["tables"].items():
         decoded = ", ".join(f"c{n}.value AS {_name(c)}" for n, c in enumerate(columns))
         joins = " ".join(
@@ -69,9 +70,9 @@ def _package_views(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
             for n, (c, (index, _)) in enumerate(columns.items())
         )
         star = f"t.* REPLACE ({decoded})" if columns else "t.*"
-        source = _literal(folder / f"{name}.parquet")
+        con.register(f"_codes_{name}", read_arrow(table_path(folder, name)))
         con.execute(
-            f"CREATE VIEW {_name(name)} AS SELECT {star} FROM read_parquet({source}) t {joins}"
+            f"CREATE VIEW {_name(name)} AS SELECT {star} FROM {_name('_codes_' + name)} t {joins}"
         )
 
 
