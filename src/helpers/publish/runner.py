@@ -122,11 +122,6 @@ def check(jobs: Sequence[Job], data_dir: Path, parameters_file: Path = PARAMETER
     parameters and against the data; raise the first error, naming where it was set."""
     import papermill
 
-    from helpers.dataset.load import require_valid_once
-
-    require_valid_once(data_dir)
-    if not data_dir.is_dir():  # as resolve says it, before any table is read
-        raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
     scopes = {}  # each distinct scope once, by its parameters as text
     for job in jobs:
         params = {k: job.parameters[k] for k in SCOPE_PARAMETERS if k in job.parameters}
@@ -157,25 +152,36 @@ def check(jobs: Sequence[Job], data_dir: Path, parameters_file: Path = PARAMETER
 
 
 def _scope_problems(data_dir: Path, scopes: list[dict[str, Any]]) -> list[str | None]:
-    """For each scope's parameters, what ``resolve`` says is wrong with them (None: nothing),
-    the tables read once for all. In a forked child where the system has fork: the gigabytes
-    a large dataset takes go back to the system when it ends, before any kernel starts,
-    instead of staying in this process (its allocator keeps freed memory)."""
+    """Validate the data (raise DataError), then, for each scope's parameters, what ``resolve``
+    says is wrong with them (None: nothing), the tables read once for all. In a forked child
+    where the system has fork: the gigabytes that validating and reading a large dataset take
+    go back to the system when it ends, before any kernel starts, instead of staying in this
+    process (its allocator keeps freed memory) beside the kernels."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from helpers.dataset.load import remember_valid
+
     if "fork" not in multiprocessing.get_all_start_methods():
-        return _problems_of(data_dir, scopes)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_problems_of, data_dir, scopes).result()
+        valid, problems = _problems_of(data_dir, scopes)
+    else:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            valid, problems = pool.submit(_problems_of, data_dir, scopes).result()
+    remember_valid(valid)
+    return problems
 
 
-def _problems_of(data_dir: Path, scopes: list[dict[str, Any]]) -> list[str | None]:
+def _problems_of(
+    data_dir: Path, scopes: list[dict[str, Any]]
+) -> tuple[tuple[str, str], list[str | None]]:
     from helpers.analysis.scope import scoped
-    from helpers.dataset.load import read_typed
+    from helpers.dataset.load import read_typed, require_valid_once
 
-    tables = read_typed(data_dir)  # validated by the caller
+    valid = require_valid_once(data_dir)
+    if not data_dir.is_dir():  # as resolve says it, before any table is read
+        raise ParameterError(f"data_dir: directory {str(data_dir)!r} does not exist")
+    tables = read_typed(data_dir)
     problems: list[str | None] = []
     for params in scopes:
         try:
@@ -183,7 +189,7 @@ def _problems_of(data_dir: Path, scopes: list[dict[str, Any]]) -> list[str | Non
             problems.append(None)
         except ParameterError as exc:
             problems.append(str(exc))
-    return problems
+    return valid, problems
 
 
 def _chosen(sources: list[Path], only: Sequence[str] | None) -> list[Path]:
