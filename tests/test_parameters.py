@@ -153,7 +153,10 @@ def test_the_data_are_read_once_for_every_notebook_checked(tmp_path, monkeypatch
     reads = []
     original = load.read_typed
     monkeypatch.setattr(load, "read_typed", lambda d: reads.append(d) or original(d))
-    in_this_process = lambda d, scopes: report._problems_of(d, scopes)[1]  # noqa: E731
+
+    def in_this_process(data_dir, scopes):
+        return report._problems_of(data_dir, scopes)[1]
+
     monkeypatch.setattr(report, "_scope_problems", in_this_process)
     jobs = report.plan(DATA, tmp_path / "figures", tmp_path / "executed")
     assert len(jobs) == 6 and len(reads) == 1
