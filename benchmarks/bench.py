@@ -31,6 +31,7 @@ import time
 import tracemalloc
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 
@@ -546,7 +547,13 @@ def setup_time(work: Path) -> None:
     print(f"first import of the stack {first:5.2f} s (writes bytecode once), then {again:5.2f} s")
 
 
-PROPORTIONAL: dict[tuple[str, ...], int] = {}  # see run_measured
+class Measured(NamedTuple):
+    """One command measured by ``run_measured``."""
+
+    seconds: float  # wall time
+    peak: int  # bytes: peak of the resident sizes summed over the process and its children
+    text: str  # its standard output, or what went wrong ("FAILED ...", "NOT FINISHED ...")
+    proportional: int  # bytes: peak of the proportional set sizes summed (shared pages once)
 
 
 def _pss(pid: int) -> int:
@@ -570,14 +577,13 @@ def calibration() -> float:
 
 def run_measured(
     cmd: list[str], *, check: bool = True, timeout: float | None = None, **kwargs
-) -> tuple[float, int, str]:
-    """Wall seconds, peak resident memory summed over the process and all its children
-    (sampled every 0.1 s), and the standard output of ``cmd`` (unless ``check``, a failure
-    gives its last line of error output instead, prefixed "FAILED"; past ``timeout`` seconds
-    the process tree is stopped and the text is "NOT FINISHED"). The peak of the sum of the
-    processes' proportional set sizes is kept in ``PROPORTIONAL[tuple(cmd)]``: the sum of
-    resident sizes counts a page that several processes share (a memory-mapped file, shared
-    libraries) once per process, the proportional sum once in all."""
+) -> Measured:
+    """Wall seconds, peak memory over the process and all its children (sampled every 0.1 s)
+    and the standard output of ``cmd`` (unless ``check``, a failure gives its last line of
+    error output instead, prefixed "FAILED"; past ``timeout`` seconds the process tree is
+    stopped and the text is "NOT FINISHED"). Memory is summed two ways: resident sizes count
+    a page that several processes share (a memory-mapped file, shared libraries) once per
+    process, proportional set sizes once in all."""
     import psutil
 
     start = time.perf_counter()
@@ -599,18 +605,17 @@ def run_measured(
                 pass
             time.sleep(0.1)
         seconds = time.perf_counter() - start
-        PROPORTIONAL[tuple(cmd)] = proportional
         out.seek(0)
         err.seek(0)
         text, errors = out.read(), err.read()
     if stopped:
-        return seconds, peak, f"NOT FINISHED: stopped after {timeout:.0f} s"
+        return Measured(seconds, peak, f"NOT FINISHED: stopped after {timeout:.0f} s", proportional)
     if proc.returncode:
         lines = [line for line in errors.splitlines() if "Error" in line] or ["(no message)"]
         if check:
             raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{errors[-2000:]}")
         text = f"FAILED (exit {proc.returncode}): {lines[-1].strip()[:160]}"
-    return seconds, peak, text
+    return Measured(seconds, peak, text, proportional)
 
 
 REPORT_CODE = (
@@ -618,6 +623,9 @@ REPORT_CODE = (
     "r = run_report(sys.argv[1], sys.argv[2], notebooks_dir=Path(sys.argv[3])); "
     "print('ran', len(r.ran), 'skipped', len([k for k in r.skipped if k != 'site']))"
 )
+
+
+WARM_UP = "first report of this bench run, writing any bytecode not yet written"
 
 
 def report_runs(work: Path) -> None:
@@ -628,14 +636,19 @@ def report_runs(work: Path) -> None:
     shutil.copytree(PROJECT_ROOT / "notebooks", notebooks)
     out = work / "incremental"
     args = [PY, "-c", REPORT_CODE, str(PROJECT_ROOT / "data"), str(out), str(notebooks)]
-    runs = {}
+    # A warm-up into a folder of its own: the first report in a new environment also writes
+    # the bytecode of every module it imports (Sphinx and MyST-NB among them), once.
+    warm_up = run_measured([*args[:4], str(work / "warm-up"), *args[5:]], cwd=PROJECT_ROOT)
+    shutil.rmtree(work / "warm-up")
+    runs = {WARM_UP: (warm_up.seconds, warm_up.text.strip())}
+    print(f"{'warm-up':22s} {warm_up.seconds:7.2f} s ({WARM_UP})")
     for what in ("from scratch", "nothing changed", "one notebook edited"):
         if what == "one notebook edited":
             path = sorted(notebooks.glob("03_*.ipynb"))[0]
             nb = nbformat.read(path, as_version=4)
             nb.cells[0].source += "\n\n(edited by the bench)"
             nbformat.write(nb, path)
-        seconds, peak, text = run_measured(args, cwd=PROJECT_ROOT)
+        seconds, peak, text, _ = run_measured(args, cwd=PROJECT_ROOT)
         runs[what] = (seconds, text.strip())
         print(f"{what:22s} {seconds:7.2f} s, peak {peak / 2**20:7.0f} MiB: {text.strip()}")
     RESULTS["report"] = runs
@@ -675,7 +688,7 @@ def synthetic_runs(work: Path) -> None:
         report = run_measured(report_cmd, cwd=PROJECT_ROOT, check=False, timeout=timeout)
         shutil.rmtree(work / "synrep", ignore_errors=True)
         print(f"generated {events:,d} events in {made:.0f} s")
-        for what, (seconds, peak, text) in (("validate", validation), ("full report", report)):
+        for what, (seconds, peak, text, _) in (("validate", validation), ("full report", report)):
             failed = f" {text}" if text.startswith(("FAILED", "NOT FINISHED")) else ""
             print(
                 f"{what:12s} {events:,d} events: {seconds:7.2f} s, peak {peak / 2**20:7.0f} MiB"
@@ -685,7 +698,6 @@ def synthetic_runs(work: Path) -> None:
             "events": events,
             "validate": validation,
             "report": report,
-            "proportional": PROPORTIONAL[tuple(report_cmd)],
         }
         shutil.rmtree(data, ignore_errors=True)
 
@@ -704,15 +716,15 @@ def duckdb_runs(work: Path) -> None:
         # pandas holds the table in memory (2.7 GiB at 10M events, measured): not tried at 100M
         for engine in ("duckdb", "pandas") if n <= PANDAS_LARGEST else ("duckdb",):
             found[engine] = run_measured([PY, script, engine, str(folder)], check=False)
-            seconds, peak, text = found[engine]
+            seconds, peak, text, _ = found[engine]
             inner = text if text.startswith("FAILED") else f"{text.split()[0]} s counting"
             print(
                 f"{n:>12,d} events ({size / 2**20:6.0f} MiB Parquet, written in "
-                f"{written[0]:5.1f} s)  {engine:6s} {seconds:7.2f} s in all ({inner}), "
+                f"{written.seconds:5.1f} s)  {engine:6s} {seconds:7.2f} s in all ({inner}), "
                 f"peak {peak / 2**20:7.0f} MiB"
             )
-        if "pandas" in found and not found["pandas"][2].startswith("FAILED"):
-            same = found["duckdb"][2].split()[1:] == found["pandas"][2].split()[1:]
+        if "pandas" in found and not found["pandas"].text.startswith("FAILED"):
+            same = found["duckdb"].text.split()[1:] == found["pandas"].text.split()[1:]
             print(f"{'':12s}  same occasions counted by both: {same}")
         rows[n] = found
         shutil.rmtree(folder, ignore_errors=True)
@@ -863,15 +875,16 @@ def issue_table() -> None:
         )
     for found in (syn, million):
         if found:
-            n, (rs, rp, rt) = found["events"], found["report"]
+            n, report = found["events"], found["report"]
+            rs, rp, rt = report.seconds, report.peak, report.text
             failed = f"; {rt}" if rt.startswith(("FAILED", "NOT FINISHED")) else ""
-            vs, _, vt = found["validate"]
+            vs, vt = found["validate"].seconds, found["validate"].text
             validation = "over the time allowed" if vt.startswith("NOT FINISHED") else f"{vs:.0f} s"
             rows.append(
                 (
                     f"full report on {n:,d} events",
                     f"{rs:.1f} s, {rp / 2**30:.2f} GiB resident summed over all processes "
-                    f"({found['proportional'] / 2**30:.2f} GiB proportional: shared pages once; "
+                    f"({report.proportional / 2**30:.2f} GiB proportional: shared pages once; "
                     f"validation alone: {validation}){failed}",
                     "1,000,000 events <= 90 s end to end, <= 4 GiB",
                 )
@@ -880,7 +893,7 @@ def issue_table() -> None:
         cells = [
             f"{engine} {s:.1f} s, {p / 2**30:.2f} GiB"
             + (" (failed)" if t.startswith("FAILED") else "")
-            for engine, (s, p, t) in found.items()
+            for engine, (s, p, t, _) in found.items()
         ]
         rows.append(
             (
@@ -915,6 +928,8 @@ def issue_table() -> None:
     for what, target in targets.items():
         if what in runs:
             seconds, text = runs[what]
+            if what == "from scratch" and WARM_UP in runs:
+                text += f"; before it, the {WARM_UP}: {runs[WARM_UP][0]:.1f} s"
             rows.append((f"make report, {what} (data/)", f"{seconds:.1f} s ({text})", target))
     if "tests" in RESULTS:
         seconds, cpu, notebooks, code, summary = RESULTS["tests"]
