@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -43,31 +44,35 @@ def thumbnail(png: Path, target: Path) -> tuple[int, int]:
     return max(1, small.width // 2), max(1, small.height // 2)
 
 
+def _thumbnail_size(png: Path | None, target: Path) -> tuple[int, int]:
+    """``thumbnail`` of a figure that has a PNG; (0, 0) for one that has none."""
+    return (0, 0) if png is None else thumbnail(png, target)
+
+
 def _gallery(figures: Mapping[str, list[Path]], extra: Path) -> list[pages.Figure]:
-    found = []
+    """The gallery's figures, each with its thumbnail written (in threads: Pillow decodes,
+    resizes and encodes without holding the interpreter, so the thumbnails share the cores)."""
+    entries = []
     for stem, files in sorted(figures.items()):
         for name in sorted({f.stem for f in files}):
             own = sorted(
                 (f for f in files if f.stem == name), key=lambda f: (f.suffix != ".png", f.suffix)
             )
             png = next((f for f in own if f.suffix == ".png"), None)
-            thumb, size, png_path = "", (0, 0), ""
-            if png is not None:
-                png_path = png.relative_to(extra).as_posix()
-                thumb_path = extra / "thumbnails" / stem / f"{name}.png"
-                size = thumbnail(png, thumb_path)
-                thumb = thumb_path.relative_to(extra).as_posix()
-            found.append(
-                pages.Figure(
-                    stem,
-                    name,
-                    thumb,
-                    png_path,
-                    *size,
-                    tuple(f.relative_to(extra).as_posix() for f in own),
-                )
-            )
-    return found
+            entries.append((stem, name, own, png, extra / "thumbnails" / stem / f"{name}.png"))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        sizes = list(pool.map(_thumbnail_size, [e[3] for e in entries], [e[4] for e in entries]))
+    return [
+        pages.Figure(
+            stem,
+            name,
+            thumb.relative_to(extra).as_posix() if png is not None else "",
+            png.relative_to(extra).as_posix() if png is not None else "",
+            *size,
+            tuple(f.relative_to(extra).as_posix() for f in own),
+        )
+        for (stem, name, own, png, thumb), size in zip(entries, sizes, strict=True)
+    ]
 
 
 def citation_of(descriptor: dict, own_data: bool) -> tuple[str, str | None]:
