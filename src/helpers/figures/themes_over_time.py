@@ -8,52 +8,66 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset.dates import year_axis
-from helpers.figures.marks import count_key, grey_empty_years, theme_grid, year_ticks
+from helpers.figures.marks import (
+    count_key,
+    grey_empty_years,
+    panel_grid,
+    theme_grid,
+    year_ticks,
+)
 from helpers.figures.style import COLUMN_WIDTH, FOOT_LABEL_SIZE, PAGE_WIDTH, FigureContext
 
 
 def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     """One panel per partner: themes (rows) x every year of the scope (columns), shaded by the
-    number of occasions raising the theme; a year without any theme of the partner is greyed."""
+    number of occasions raising the theme; a year without any theme of the partner is greyed.
+    More partners than ``PANELS_PER_ROW`` wrap onto further rows (``panel_grid``)."""
     partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     theme_ids = list(themes.theme_id)
     years = year_axis(table.year, context.years)
+    rows, cols = panel_grid(len(partners))
     # the panels' rows line up (same themes, same limits) without sharing an axis, so that only
-    # the first panel makes tick marks for them
-    fig, axes = plt.subplots(
-        1,
-        len(partners),
-        figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.6),
+    # the first panel of each row makes tick marks for them
+    panel_height = 0.18 * len(themes) + 1.2  # each further row of panels
+    fig, panels = plt.subplots(
+        rows,
+        cols,
+        figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.6 + (rows - 1) * panel_height),
         squeeze=False,
         layout="constrained",
     )
+    axes = [ax for row in panels for ax in row]
+    for spare in axes[len(partners) :]:
+        spare.set_visible(False)
+    axes = axes[: len(partners)]
     vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
     row_of = {theme: i for i, theme in enumerate(theme_ids)}
     column_of = {year: i for i, year in enumerate(years)}
     mesh = None
     empty_years: dict[plt.Axes, set[str]] = {}
-    for ax, partner in zip(axes[0], partners, strict=True):
+    for index, (ax, partner) in enumerate(zip(axes, partners, strict=True)):
         grid = np.full((len(themes), len(years)), np.nan)
-        rows = table[table.partner_id == partner]
-        for cell in rows.itertuples():
+        found = table[table.partner_id == partner]
+        for cell in found.itertuples():
             grid[row_of[cell.theme_id], column_of[cell.year]] = cell.occasions
-        empty = [column_of[y] for y in set(years) - set(rows.year.astype(str))]
+        empty = [column_of[y] for y in set(years) - set(found.year.astype(str))]
         mesh = theme_grid(
-            ax, grid, themes, vmax, label_rows=ax is axes[0][0], empty_columns=sorted(empty)
+            ax, grid, themes, vmax, label_rows=index % cols == 0, empty_columns=sorted(empty)
         )
         empty_years[ax] = {years[i] for i in empty}
     fig.supxlabel(
         "Year of the occasion (grey: no theme with this partner that year)",
         fontsize=FOOT_LABEL_SIZE,
     )
-    count_key(fig, mesh, axes[0].tolist(), vmax, "Occasions\nraising the theme")
-    context.title_panels(fig, axes[0], partners)  # lays the panels out, to measure them
+    # the key beside the first row's last panel, at the top right
+    count_key(fig, mesh, axes[:cols], vmax, "Occasions\nraising the theme")
+    context.title_panels(fig, axes, partners)  # lays the panels out, to measure them
     # label every year if the laid-out panel is wide enough, else every step-th (a label takes
     # about 0.14 in), the first year always
-    width = axes[0][0].get_position().width * fig.get_figwidth()
+    width = axes[0].get_position().width * fig.get_figwidth()
     step = max(1, -(-len(years) // max(1, int(width / 0.14))))
-    for ax in axes[0]:
+    for ax in axes:
         shown = np.arange(0, len(years), step)
         ax.set_xticks(shown + 0.5, [years[i] for i in shown], rotation=90)
         grey_empty_years(ax, empty_years[ax])
