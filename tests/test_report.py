@@ -177,3 +177,41 @@ def test_stored_notebooks_do_not_depend_on_the_interpreter_patch_version(path: P
     """A Python 3.11.2 and a 3.11.7 give the same stored notebook (a fresh clone stays clean)."""
     language = json.loads(path.read_text(encoding="utf-8"))["metadata"]["language_info"]
     assert language["version"].count(".") == 1
+
+
+def _flaky_start(failures: list[str]):
+    """Stands in for one papermill run: raises the given errors one per call, then writes the
+    notebook unexecuted; returns it with the list of calls made."""
+    calls: list[str] = []
+
+    def execute(job, tmp: Path, progress: bool) -> None:
+        calls.append(job.name)
+        if len(calls) <= len(failures):
+            raise RuntimeError(failures[len(calls) - 1])
+        tmp.write_bytes(job.source.read_bytes())
+
+    return execute, calls
+
+
+def test_a_kernel_that_never_started_is_started_again(tmp_path, monkeypatch) -> None:
+    """The port race of kernels started side by side (jupyter_client#154): the notebook runs
+    again; any other error, or the race past the last attempt, is raised."""
+    job = report.draft(DATA, tmp_path / "figures", tmp_path / "executed", only=["01"])[0]
+    never = f"{report.KERNEL_NEVER_STARTED} (fictional error of this test)"
+    execute, calls = _flaky_start([never])
+    monkeypatch.setattr(report, "_execute", execute)
+    report.run_job(job, progress=False)
+    assert len(calls) == 2 and job.target.is_file()
+
+    job.target.unlink()
+    execute, calls = _flaky_start(["a cell failed"])
+    monkeypatch.setattr(report, "_execute", execute)
+    with pytest.raises(RuntimeError, match="a cell failed"):
+        report.run_job(job, progress=False)
+    assert len(calls) == 1 and not job.target.exists()
+
+    execute, calls = _flaky_start([never] * report.KERNEL_STARTS)
+    monkeypatch.setattr(report, "_execute", execute)
+    with pytest.raises(RuntimeError, match=report.KERNEL_NEVER_STARTED):
+        report.run_job(job, progress=False)
+    assert len(calls) == report.KERNEL_STARTS and not job.target.exists()

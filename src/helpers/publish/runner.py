@@ -264,8 +264,6 @@ def merged_streams(outputs: list) -> list:
 
 def run_job(job: Job, progress: bool) -> None:
     """Execute one notebook to a temporary file and move the normalised result into place."""
-    import papermill as pm
-
     job.target.parent.mkdir(parents=True, exist_ok=True)
     # a name of its own, so that two reports writing to the same folder do not share it
     handle, name = tempfile.mkstemp(
@@ -274,26 +272,46 @@ def run_job(job: Job, progress: bool) -> None:
     os.close(handle)
     tmp = Path(name)
     try:
-        pm.execute_notebook(
-            str(job.source),
-            str(tmp),
-            parameters=job.parameters,
-            kernel_name="python3",
-            progress_bar=progress,
-            # The kernel starts in the notebook's folder (nbclient takes it from the resources).
-            # Not papermill's cwd=: that changes the whole process's directory while a notebook
-            # runs, and the threads running notebooks side by side would race on it.
-            resources={"metadata": {"path": str(job.source.parent)}},
-            record_timing=False,
-            # Stop the kernel at once when the notebook is done: ipykernel's graceful shutdown
-            # sometimes deadlocks (its control thread flushes stdout after the IOPub thread has
-            # closed) until jupyter_client terminates it 2.5 s later. Every output has arrived
-            # by then, so nothing is lost.
-            shutdown_kernel="immediate",
-        )
+        for attempt in range(1, KERNEL_STARTS + 1):
+            try:
+                _execute(job, tmp, progress)
+                break
+            except RuntimeError as exc:  # papermill's error when the kernel never started
+                if KERNEL_NEVER_STARTED not in str(exc) or attempt == KERNEL_STARTS:
+                    raise
         write_text_atomic(job.target, normalise(tmp, job))
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# A kernel whose ports another process took between jupyter_client choosing them and the kernel
+# binding them dies before it replies (jupyter/jupyter_client#154, a known race when kernels
+# start side by side): no cell has run, so the notebook is started again, with new ports.
+KERNEL_NEVER_STARTED = "Kernel died before replying to kernel_info"
+KERNEL_STARTS = 3
+
+
+def _execute(job: Job, tmp: Path, progress: bool) -> None:
+    """One papermill run of ``job`` into ``tmp``."""
+    import papermill as pm
+
+    pm.execute_notebook(
+        str(job.source),
+        str(tmp),
+        parameters=job.parameters,
+        kernel_name="python3",
+        progress_bar=progress,
+        # The kernel starts in the notebook's folder (nbclient takes it from the resources).
+        # Not papermill's cwd=: that changes the whole process's directory while a notebook
+        # runs, and the threads running notebooks side by side would race on it.
+        resources={"metadata": {"path": str(job.source.parent)}},
+        record_timing=False,
+        # Stop the kernel at once when the notebook is done: ipykernel's graceful shutdown
+        # sometimes deadlocks (its control thread flushes stdout after the IOPub thread has
+        # closed) until jupyter_client terminates it 2.5 s later. Every output has arrived
+        # by then, so nothing is lost.
+        shutdown_kernel="immediate",
+    )
 
 
 @dataclass(frozen=True)
