@@ -634,11 +634,14 @@ def report_runs(work: Path) -> None:
     section("Incremental report on data/ (notebooks copied, outputs into a folder of its own)")
     notebooks = work / "notebooks"
     shutil.copytree(PROJECT_ROOT / "notebooks", notebooks)
-    out = work / "incremental"
-    args = [PY, "-c", REPORT_CODE, str(PROJECT_ROOT / "data"), str(out), str(notebooks)]
+
+    def report_into(out: Path) -> list[str]:
+        return [PY, "-c", REPORT_CODE, str(PROJECT_ROOT / "data"), str(out), str(notebooks)]
+
+    args = report_into(work / "incremental")
     # A warm-up into a folder of its own: the first report in a new environment also writes
     # the bytecode of every module it imports (Sphinx and MyST-NB among them), once.
-    warm_up = run_measured([*args[:4], str(work / "warm-up"), *args[5:]], cwd=PROJECT_ROOT)
+    warm_up = run_measured(report_into(work / "warm-up"), cwd=PROJECT_ROOT)
     shutil.rmtree(work / "warm-up")
     runs = {WARM_UP: (warm_up.seconds, warm_up.text.strip())}
     print(f"{'warm-up':22s} {warm_up.seconds:7.2f} s ({WARM_UP})")

@@ -211,9 +211,11 @@ def compared_panels(
     width: float = PAGE_WIDTH,
     extra: float = 0.4,
     sharey: bool = True,
+    sharex: bool = True,
 ):
-    """``n`` panels (one per partner) sharing both scales (``sharey`` false: the x scale only,
-    for panels whose rows the caller lines up itself), so that they compare, in rows of at most
+    """``n`` panels (one per partner) sharing both scales (``sharey`` or ``sharex`` false: not
+    that one, for panels whose rows or columns the caller lines up itself), so that they
+    compare, in rows of at most
     ``PANELS_PER_ROW`` (``row_height`` inches each); return the figure, the ``n`` axes in
     reading order (the grid's spare ones hidden) and the number of columns."""
     rows, cols = panel_grid(n)
@@ -222,7 +224,7 @@ def compared_panels(
         cols,
         figsize=(width, rows * row_height + extra),
         sharey=sharey,
-        sharex=True,
+        sharex=sharex,
         squeeze=False,
         layout="constrained",
     )

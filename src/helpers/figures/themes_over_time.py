@@ -9,38 +9,29 @@ import pandas as pd
 
 from helpers.dataset.dates import year_axis
 from helpers.figures.marks import (
+    compared_panels,
     count_key,
     grey_empty_years,
-    panel_grid,
     theme_grid,
     year_ticks,
 )
-from helpers.figures.style import COLUMN_WIDTH, FOOT_LABEL_SIZE, PAGE_WIDTH, FigureContext
+from helpers.figures.style import COLUMN_WIDTH, FOOT_LABEL_SIZE, FigureContext
 
 
 def themes_by_year(table: pd.DataFrame, context: FigureContext) -> plt.Figure:
     """One panel per partner: themes (rows) x every year of the scope (columns), shaded by the
     number of occasions raising the theme; a year without any theme of the partner is greyed.
-    More partners than ``PANELS_PER_ROW`` wrap onto further rows (``panel_grid``)."""
+    More partners than ``PANELS_PER_ROW`` wrap onto further rows (``compared_panels``)."""
     partners = context.partners
     themes = table.drop_duplicates("theme_id").sort_values(["kind", "label"])
     theme_ids = list(themes.theme_id)
     years = year_axis(table.year, context.years)
-    rows, cols = panel_grid(len(partners))
     # the panels' rows line up (same themes, same limits) without sharing an axis, so that only
     # the first panel of each row makes tick marks for them
-    panel_height = 0.18 * len(themes) + 1.2  # each further row of panels
-    fig, panels = plt.subplots(
-        rows,
-        cols,
-        figsize=(PAGE_WIDTH, 0.18 * len(themes) + 1.6 + (rows - 1) * panel_height),
-        squeeze=False,
-        layout="constrained",
+    # each row as tall as the one-row figure always was (its size in the same floating point)
+    fig, axes, cols = compared_panels(
+        len(partners), 0.18 * len(themes) + 1.6, extra=0.0, sharey=False, sharex=False
     )
-    axes = [ax for row in panels for ax in row]
-    for spare in axes[len(partners) :]:
-        spare.set_visible(False)
-    axes = axes[: len(partners)]
     vmax = max(int(table.occasions.max()) if len(table) else 1, 1)
     row_of = {theme: i for i, theme in enumerate(theme_ids)}
     column_of = {year: i for i, year in enumerate(years)}
