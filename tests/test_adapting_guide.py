@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pytest
@@ -45,17 +46,27 @@ def test_guide_has_the_steps() -> None:
         assert f"python -m helpers {step}" in commands
 
 
+class Walk(NamedTuple):
+    """The guide run through: its scratch folder, what each block printed, and the study's
+    output folder (file digests) after each block."""
+
+    work: Path
+    runs: list[subprocess.CompletedProcess]
+    outputs: list[dict[str, str]]
+
+
 @pytest.fixture(scope="module")
-def walk_through(tmp_path_factory) -> tuple[Path, list[subprocess.CompletedProcess]]:
-    """Run every block of the guide; return the folder and what each block printed."""
+def walk_through(tmp_path_factory) -> Walk:
+    """Run every block of the guide, in order, in a scratch folder."""
     work = tmp_path_factory.mktemp("studies")
+    output = work / "my-study" / "output"
     before = tracked_files()
     env = {
         **os.environ,
         "PROJECT": str(ROOT),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
-    runs = []
+    runs, outputs = [], []
     for number, (code, should_fail) in enumerate(blocks(), start=1):
         run = subprocess.run(
             ["bash", "-e", "-c", code], cwd=work, env=env, capture_output=True, text=True
@@ -65,28 +76,28 @@ def walk_through(tmp_path_factory) -> tuple[Path, list[subprocess.CompletedProce
         )
         assert (run.returncode != 0) == should_fail, context
         runs.append(run)
+        outputs.append(digest(output) if output.is_dir() else {})
     assert tracked_files() == before, "the guide changed the project's tracked files"
-    return work, runs
+    return Walk(work, runs, outputs)
 
 
 def test_a_mistake_is_refused_on_its_template_line(walk_through) -> None:
-    _, runs = walk_through
-    failed = next(run for run, (_, fails) in zip(runs, blocks(), strict=True) if fails)
+    failed = next(
+        run for run, (_, fails) in zip(walk_through.runs, blocks(), strict=True) if fails
+    )
     assert "coding/S005/reports.csv, row 2, column 'date_inferred'" in failed.stderr
     assert "nothing added" in failed.stderr
 
 
 def test_the_study_holds_the_new_source_partner_and_theme(walk_through) -> None:
-    work, _ = walk_through
-    data = work / "my-study" / "data"
+    data = walk_through.work / "my-study" / "data"
     assert pd.read_csv(data / "sources.csv").file_name.iloc[-1] == "vientiane_talks.txt"
     assert "LAO" in set(pd.read_csv(data / "partners.csv").partner_id)
     assert "Wildlife trafficking" in (data / "CODEBOOK.md").read_text(encoding="utf-8")
 
 
 def test_the_report_counts_the_new_partner_under_the_study_title(walk_through) -> None:
-    work, _ = walk_through
-    output = work / "my-study" / "output"
+    output = walk_through.work / "my-study" / "output"
     counts = pd.read_csv(output / "01_dataset_overview" / "counts_by_partner_year.csv")
     lao = counts[counts.partner_id == "LAO"].iloc[0]
     assert (str(lao.year), lao.occasions, lao.instruments) == ("2025", 1, 2)
@@ -96,29 +107,20 @@ def test_the_report_counts_the_new_partner_under_the_study_title(walk_through) -
 
 
 def test_the_second_coder_is_compared_on_the_new_source_only(walk_through) -> None:
-    _, runs = walk_through
-    compared = runs[-1]
+    compared = walk_through.runs[-1]
     assert "Sources compared: S005" in compared.stdout
     assert "How to read alpha" in compared.stdout and "too unstable" in compared.stdout
     assert "event_type" in compared.stdout and "event_theme:transnational_crime" in compared.stdout
 
 
 def test_only_leaves_the_other_notebooks_outputs_and_the_site(walk_through) -> None:
-    """After the guide's whole report (and its re-run of one notebook), a forced re-run of
-    another notebook rewrites only that notebook's outputs: the others and the site stay."""
-    work, _ = walk_through
-    study = work / "my-study"
-    before = digest(study / "output")
-    run = subprocess.run(
-        [sys.executable, "-m", "helpers", "report", str(study), "--only", "01_dataset_overview"]
-        + ["--force"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stderr
-    assert "ran 01_dataset_overview: --force" in run.stdout
-    after = digest(study / "output")
-    kept = [k for k in before if not k.startswith(("01_dataset_overview/", "notebooks/01_"))]
+    """The guide's re-run of one notebook (``--only 02``, after its whole report) rewrites
+    only that notebook's outputs: the other notebooks' and the site stay as they were."""
+    number = next(i for i, (code, _) in enumerate(blocks()) if "--only 02" in code)
+    before, after = walk_through.outputs[number - 1], walk_through.outputs[number]
+    assert "ran 02_themes_by_partner:" in walk_through.runs[number].stdout
+    mine = ("02_themes_by_partner/", "notebooks/02_")
+    assert any(before[k] != after.get(k) for k in before if k.startswith(mine))
+    kept = [k for k in before if not k.startswith(mine)]
     assert any(k.startswith("site/") for k in kept)
     assert kept and all(after.get(k) == before[k] for k in kept if not k.startswith("."))

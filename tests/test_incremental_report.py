@@ -167,6 +167,22 @@ def test_force_runs_everything(tmp_path, data, runs) -> None:
     assert set(report.ran.values()) == {"--force"} and report.skipped == {}
 
 
+def test_force_on_the_command_line_runs_the_named_notebook_and_says_why(
+    tmp_path, data, runs, capsys
+) -> None:
+    from helpers.__main__ import main
+
+    out = tmp_path / "out"
+    command = ["report", "--data", str(data), "--out", str(out), "--only", "01"]
+    assert main(command) == 0
+    runs.take()
+    assert main(command) == 0 and runs.take() == []
+    assert f"skipped {STEMS[0]}: unchanged" in capsys.readouterr().out
+    assert main([*command, "--force"]) == 0
+    assert runs.take() == [STEMS[0]]
+    assert f"ran {STEMS[0]}: --force" in capsys.readouterr().out
+
+
 def test_a_failed_notebook_runs_again_next_time(tmp_path, data, runs, monkeypatch) -> None:
     out = tmp_path / "out"
 
