@@ -82,9 +82,7 @@ def walk_through(tmp_path_factory) -> Walk:
 
 
 def test_a_mistake_is_refused_on_its_template_line(walk_through) -> None:
-    failed = next(
-        run for run, (_, fails) in zip(walk_through.runs, blocks(), strict=True) if fails
-    )
+    failed = next(run for run, (_, fails) in zip(walk_through.runs, blocks(), strict=True) if fails)
     assert "coding/S005/reports.csv, row 2, column 'date_inferred'" in failed.stderr
     assert "nothing added" in failed.stderr
 
