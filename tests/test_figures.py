@@ -3,6 +3,10 @@ date or other run-dependent metadata."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -457,3 +461,56 @@ def test_records_with_the_same_date_are_counted_on_the_timeline(project_scope) -
         t.get_text() for t in fig.legends[0].get_texts()
     ]
     plt.close(fig)
+
+
+PDF_OBJECT = re.compile(rb"(\d+) 0 obj\n(.*?)endobj", re.S)
+
+
+def pdf_objects(pdf: bytes) -> dict[int, tuple[bytes, bytes | None]]:
+    """Each object of a PDF that matplotlib wrote: its dictionary and its inflated stream."""
+    objects = {}
+    for match in PDF_OBJECT.finditer(pdf):
+        head, _, rest = match.group(2).partition(b"stream\n")
+        stream = zlib.decompress(rest.rsplit(b"\nendstream", 1)[0]) if rest else None
+        objects[int(match.group(1))] = (head, stream)
+    return objects
+
+
+def test_pdf_fonts_leave_out_only_the_layout_tables(report_style) -> None:
+    """The report's PDFs embed their fonts without GSUB, GPOS and GDEF (``pdf_fonts``): every
+    object of the file is the one matplotlib's own subsetting writes (the pages' drawing, the
+    glyph widths and maps), except the font programs, and these hold the same tables, byte for
+    byte, less the layout tables (the font header differs only in its whole-font checksum)."""
+    import matplotlib.pyplot as plt
+    from fontTools.ttLib import TTFont
+
+    from helpers.figures.pdf_fonts import LAYOUT_TABLES, without_layout_tables
+    from helpers.figures.style import METADATA
+
+    def saved(lean: bool) -> dict[int, tuple[bytes, bytes | None]]:
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.set_title("Office fiducial AV Wa Te")  # ligatures and kerning pairs
+        ax.set_xlabel("bold", weight="bold")
+        buffer = io.BytesIO()
+        with without_layout_tables() if lean else contextlib.nullcontext():
+            fig.savefig(buffer, format="pdf", metadata=METADATA["pdf"])
+        plt.close(fig)
+        return pdf_objects(buffer.getvalue())
+
+    full, lean = saved(False), saved(True)
+    assert full.keys() == lean.keys()
+    programs = [k for k, (head, _) in full.items() if b"/Length1" in head]
+    assert len(programs) >= 2  # the regular and the bold face
+    assert {k: v for k, v in full.items() if k not in programs} == {
+        k: v for k, v in lean.items() if k not in programs
+    }
+    for key in programs:
+        before, after = (TTFont(io.BytesIO(pdf[key][1])) for pdf in (full, lean))
+        assert set(LAYOUT_TABLES) == {"GSUB", "GPOS", "GDEF"} <= set(before.keys())
+        assert set(after.keys()) == set(before.keys()) - set(LAYOUT_TABLES)
+        for table in set(after.reader.keys()) - {"head"}:
+            assert after.reader[table] == before.reader[table], table
+        heads = [font["head"] for font in (before, after)]
+        for head in heads:
+            head.checkSumAdjustment = 0
+        assert heads[0].compile(before) == heads[1].compile(after)

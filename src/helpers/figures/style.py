@@ -12,6 +12,7 @@ import io
 import re
 import textwrap
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from helpers.analysis.scope import Scope
+from helpers.figures.pdf_fonts import without_layout_tables
 from helpers.files import write_all_atomic
 
 # Okabe & Ito (2008), distinguishable with the common forms of colour blindness.
@@ -318,7 +320,8 @@ def _show_saved(fig: plt.Figure, png: Path) -> None:
 
 def _figure_writer(fig: plt.Figure, fmt: str):
     def write(tmp: Path) -> None:
-        with mpl.rc_context(STYLE):
+        fonts = without_layout_tables() if fmt == "pdf" else nullcontext()
+        with mpl.rc_context(STYLE), fonts:
             fig.savefig(tmp, format=fmt, metadata=METADATA[fmt], **SAVE_OPTIONS.get(fmt, {}))
 
     return write
