@@ -306,3 +306,25 @@ def test_every_saved_figure_has_its_declared_size_and_nothing_off_its_canvas(
             assert box.x0 >= 0 and box.y0 >= 0, (name, fmt, box)
             assert box.x1 <= width and box.y1 <= height, (name, fmt, box)
         plt.close(fig)
+
+
+def test_each_format_is_drawn_once_after_the_layout(tmp_path, monkeypatch) -> None:
+    """save_figure lays a constrained figure out once; savefig then draws it once per format,
+    with no layout pass of its own before each (it makes one for any layout engine left on
+    the figure, the placeholder of ``set_layout_engine("none")`` included)."""
+    from matplotlib.figure import Figure
+
+    from helpers.figures.style import FORMATS, save_figure
+
+    fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+    ax.set_title("A title")
+    ax.set_xlabel("A label")
+    draws = []
+    real_draw = Figure.draw
+    monkeypatch.setattr(
+        Figure, "draw", lambda self, renderer: draws.append(renderer) or real_draw(self, renderer)
+    )
+    save_figure(fig, pd.DataFrame({"x": [1]}), tmp_path, "once")
+    plt.close(fig)
+    assert fig.get_layout_engine() is None
+    assert len(draws) == len(FORMATS)

@@ -271,7 +271,11 @@ def lay_out(fig: plt.Figure) -> None:
         engine.execute(fig)  # the layout alone, without a draw of every artist after it
     finally:
         fig.set_dpi(screen)
-    fig.set_layout_engine("none")
+    # no engine at all, not the placeholder that set_layout_engine("none") leaves: savefig
+    # makes a layout pass (every text measured again) before each format it draws for any
+    # engine, the placeholder included
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
 
 
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:
