@@ -308,10 +308,13 @@ def test_every_saved_figure_has_its_declared_size_and_nothing_off_its_canvas(
         plt.close(fig)
 
 
-def test_each_format_is_drawn_once_after_the_layout(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("automatic", [None, "figure.autolayout", "figure.constrained_layout.use"])
+def test_each_format_is_drawn_once_after_the_layout(tmp_path, monkeypatch, automatic) -> None:
     """save_figure lays a constrained figure out once; savefig then draws it once per format,
     with no layout pass of its own before each (it makes one for any layout engine left on
-    the figure, the placeholder of ``set_layout_engine("none")`` included)."""
+    the figure, the placeholder of ``set_layout_engine("none")`` included), and every format
+    with the axes where the layout put them, also where a user's matplotlibrc turns an
+    automatic layout on."""
     from matplotlib.figure import Figure
 
     from helpers.figures.style import FORMATS, save_figure
@@ -319,12 +322,17 @@ def test_each_format_is_drawn_once_after_the_layout(tmp_path, monkeypatch) -> No
     fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
     ax.set_title("A title")
     ax.set_xlabel("A label")
-    draws = []
+    placed = []  # where the axes are at each draw
     real_draw = Figure.draw
-    monkeypatch.setattr(
-        Figure, "draw", lambda self, renderer: draws.append(renderer) or real_draw(self, renderer)
-    )
-    save_figure(fig, pd.DataFrame({"x": [1]}), tmp_path, "once")
+
+    def draw(self, renderer) -> None:
+        placed.append(ax.get_position().bounds)
+        real_draw(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", draw)
+    with matplotlib.rc_context({automatic: True} if automatic else {}):
+        save_figure(fig, pd.DataFrame({"x": [1]}), tmp_path, "once")
     plt.close(fig)
     assert fig.get_layout_engine() is None
-    assert len(draws) == len(FORMATS)
+    assert len(placed) == len(FORMATS)
+    assert len(set(placed)) == 1, placed

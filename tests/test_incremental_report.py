@@ -175,12 +175,14 @@ def test_force_on_the_command_line_runs_the_named_notebook_and_says_why(
     out = tmp_path / "out"
     command = ["report", "--data", str(data), "--out", str(out), "--only", "01"]
     assert main(command) == 0
-    runs.take()
+    assert runs.take() == [STEMS[0]]
     assert main(command) == 0 and runs.take() == []
     assert f"skipped {STEMS[0]}: unchanged" in capsys.readouterr().out
     assert main([*command, "--force"]) == 0
     assert runs.take() == [STEMS[0]]
-    assert f"ran {STEMS[0]}: --force" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert f"ran {STEMS[0]}: --force" in shown
+    assert "site not rebuilt (--only)" in shown
 
 
 def test_a_failed_notebook_runs_again_next_time(tmp_path, data, runs, monkeypatch) -> None:

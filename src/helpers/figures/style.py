@@ -72,6 +72,11 @@ METADATA = {
 }
 
 
+# With no engine, set_layout_engine(None) (which savefig calls to put the figure's engine back
+# after drawing) reads these two settings and would give the figure a new engine if one is on
+# in a user's matplotlibrc: they are off wherever the report lays out or saves a figure.
+NO_AUTOMATIC_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": False}
+
 # zlib level 3 instead of 6: PNGs a few per cent larger, written in about half the time
 SAVE_OPTIONS = {"png": {"pil_kwargs": {"compress_level": 3}}}
 
@@ -143,7 +148,9 @@ class FigureContext:
         constrained layout (laid out here once to measure it; the layout makes room for the
         titles when the figure is drawn); names that do not fit are given under the figure,
         which grows by their lines."""
-        fig.get_layout_engine().execute(fig)
+        engine = fig.get_layout_engine()  # None once saved: laid out for good (lay_out)
+        if engine is not None:
+            engine.execute(fig)
         shortened = []
         for ax, partner in zip(axes, partners, strict=True):
             width = ax.get_position().width * fig.get_figwidth()
@@ -274,7 +281,7 @@ def lay_out(fig: plt.Figure) -> None:
     # no engine at all, not the placeholder that set_layout_engine("none") leaves: savefig
     # makes a layout pass (every text measured again) before each format it draws for any
     # engine, the placeholder included
-    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+    with mpl.rc_context(NO_AUTOMATIC_LAYOUT):
         fig.set_layout_engine(None)
 
 
@@ -325,7 +332,7 @@ def _show_saved(fig: plt.Figure, png: Path) -> None:
 def _figure_writer(fig: plt.Figure, fmt: str):
     def write(tmp: Path) -> None:
         fonts = without_layout_tables() if fmt == "pdf" else nullcontext()
-        with mpl.rc_context(STYLE), fonts:
+        with mpl.rc_context({**STYLE, **NO_AUTOMATIC_LAYOUT}), fonts:
             fig.savefig(tmp, format=fmt, metadata=METADATA[fmt], **SAVE_OPTIONS.get(fmt, {}))
 
     return write
