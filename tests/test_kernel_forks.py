@@ -1,0 +1,144 @@
+"""Kernels forked from the report's kernel server (helpers.publish.kernel_forks): a forked kernel
+is as a started one to the notebook, ends with its server, and where an import the notebooks
+make warns, kernels start the usual way."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from helpers.publish import kernel_forks
+
+pytestmark = pytest.mark.skipif(not kernel_forks.can_fork(), reason="no fork and pidfd here")
+
+# What a notebook can tell of the kernel it runs in (the process ids are compared apart).
+FACTS = """\
+import os, signal, sys
+import matplotlib, pandas as pd
+from IPython import get_ipython
+from ipykernel.kernelapp import IPKernelApp
+
+app = IPKernelApp.instance()
+facts = {
+    "cwd": os.getcwd(),
+    "sys.path": sys.path,
+    "argv0": os.path.basename(sys.argv[0]),
+    "main": sys.modules["__main__"].__name__,
+    "marker": os.environ.get("KERNEL_FORKS_TEST"),
+    "MPLBACKEND": os.environ.get("MPLBACKEND"),
+    "backend": matplotlib.rcParams["backend"],
+    "max_columns": pd.get_option("display.max_columns"),
+    "width": pd.get_option("display.width"),
+    "shell": type(get_ipython()).__name__,
+    "watches its parent": app.parent_handle == os.getppid(),
+    "leads its session": os.getsid(0) == os.getpid(),
+    "SIGINT": getattr(signal.getsignal(signal.SIGINT), "__name__", None),
+    "SIGCHLD": str(signal.getsignal(signal.SIGCHLD)),
+}
+print(json.dumps(facts, sort_keys=True))
+print(os.getppid())
+"""
+
+
+def notebook(folder: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "facts.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def run(path: Path) -> list[str]:
+    """Execute ``path`` as the report does (forked while a server runs); its printed lines."""
+    manager = kernel_forks.manager_class()
+    out = path.with_suffix(".out.ipynb")
+    pm.execute_notebook(
+        str(path),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        resources={"metadata": {"path": str(path.parent)}},
+        shutdown_kernel="immediate",
+        **({"kernel_manager_class": manager} if manager else {}),
+    )
+    outputs = nbformat.read(out, as_version=4).cells[-1].outputs
+    return "".join(o.get("text", "") for o in outputs if o.output_type == "stream").splitlines()
+
+
+def test_notebook_imports_are_the_top_level_imports_of_code_cells(tmp_path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "local.py").write_text("")
+    first = notebook(
+        tmp_path / "a",
+        "%matplotlib inline\nimport json, os.path\nfrom collections import abc as c",
+        "from . import sibling\nimport local\nif True:\n    import csv\n",
+        "this is not python",
+    )
+    second = notebook(tmp_path / "b", "import json, os.path\nfrom local import x\nimport zlib")
+    assert kernel_forks.notebook_imports([first, second]) == [
+        "import json, os.path",
+        "from collections import abc as c",
+        "from local import x",  # no local.py beside this notebook
+        "import zlib",
+    ]
+
+
+def test_a_forked_kernel_is_as_a_started_one(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("KERNEL_FORKS_TEST", "set by the test")
+    path = notebook(tmp_path / "notebooks", "import json", FACTS)
+    started = run(path)
+    with kernel_forks.serving([path]) as forks:
+        assert forks is not None
+        forked = run(path)
+    assert forked[0] == started[0]
+    facts = json.loads(forked[0])
+    assert facts["cwd"] == str(path.parent) and facts["marker"] == "set by the test"
+    assert facts["watches its parent"] and facts["leads its session"]
+    assert facts["max_columns"] == 20  # as pandas sets it in a kernel, not in a terminal
+    assert (int(started[1]), int(forked[1])) == (os.getpid(), forks.pid)
+
+
+def test_an_import_that_warns_leaves_kernels_to_start_the_usual_way(tmp_path, monkeypatch) -> None:
+    """Fictional module: it warns when imported, which a kernel shows in the notebook."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "warns_on_import.py").write_text("import warnings\nwarnings.warn('fictional')\n")
+    monkeypatch.setenv("PYTHONPATH", str(modules))
+    ppid = "import os\nprint(os.getppid())"
+    path = notebook(tmp_path / "notebooks", "import warns_on_import", ppid)
+    with kernel_forks.serving([path]):
+        printed = run(path)
+    assert printed == [str(os.getpid())]  # started by this process, not forked
+    executed = nbformat.read(path.with_suffix(".out.ipynb"), as_version=4)
+    assert "fictional" in executed.cells[0].outputs[0]["text"]
+
+
+def test_a_forked_kernel_ends_with_its_server(tmp_path) -> None:
+    path = notebook(tmp_path, "import json")
+
+    async def scenario(forks: kernel_forks.KernelForks) -> None:
+        manager = kernel_forks.manager_class()(kernel_name="python3")
+        await manager.start_kernel(cwd=str(tmp_path))
+        try:
+            kernel = manager.provisioner.process
+            assert isinstance(kernel, kernel_forks.ForkedKernel) and await manager.is_alive()
+            os.kill(forks.pid, signal.SIGKILL)  # the report's side stays: only the server died
+            deadline = time.monotonic() + 10
+            while kernel.poll() is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert kernel.poll() is not None, "the kernel outlived its server"
+            assert not await manager.is_alive()
+        finally:
+            await manager.shutdown_kernel(now=True)
+
+    with kernel_forks.serving([path]) as forks:
+        asyncio.run(scenario(forks))
