@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,7 +25,7 @@ from helpers.dataset.checksum import data_checksum
 from helpers.errors import DataError, ParameterError, shown
 from helpers.files import remove_leftovers, write_text_atomic
 from helpers.paths import PARAMETERS_FILE, PROJECT_FIGURES, PROJECT_NOTEBOOKS, PROJECT_SITE
-from helpers.publish import kernel_forks, parameters
+from helpers.publish import parameters
 from helpers.publish.cache import SITE, RunCache, notebook_key, site_key
 from helpers.publish.outputs import (
     MANIFEST_NAME,
@@ -295,7 +295,6 @@ def _execute(job: Job, tmp: Path, progress: bool) -> None:
     """One papermill run of ``job`` into ``tmp``."""
     import papermill as pm
 
-    forked = kernel_forks.manager_class()
     pm.execute_notebook(
         str(job.source),
         str(tmp),
@@ -312,7 +311,6 @@ def _execute(job: Job, tmp: Path, progress: bool) -> None:
         # closed) until jupyter_client terminates it 2.5 s later. Every output has arrived
         # by then, so nothing is lost.
         shutdown_kernel="immediate",
-        **({"kernel_manager_class": forked} if forked else {}),
     )
 
 
@@ -372,7 +370,7 @@ def run_report(
     if not own_notebooks:
         check_out_dir(executed, data_dir, option="--notebooks-out")
     site = site and not only  # a site of some notebooks would drop the others' pages
-    with report_lock(out_dir), ExitStack() as stack:
+    with report_lock(out_dir):
         parameters_file = Path(parameters_file)
         work = draft(data_dir, out_dir, executed, notebooks_dir, parameters_file, only)
         old = load_manifest(out_dir)
@@ -391,7 +389,6 @@ def run_report(
             if not reasons[job.name]
         }
         if to_run:
-            stack.enter_context(kernel_forks.serving([job.source for job in to_run]))
             check(to_run, data_dir, parameters_file)
         if not own_notebooks:  # the project's stored notebooks are the report's own
             require_owned_files(old, out_dir, [job.target for job in to_run])
@@ -415,7 +412,6 @@ def run_report(
             save_manifest(out_dir, written_since(before, watched) | reused, keep=old)
             _forget(cache, [job.name for job in to_run])
             raise
-        stack.close()  # the kernels' server ends with the last notebook
         written = written_since(before, watched)
         for job in to_run:
             if job.name in failures:
