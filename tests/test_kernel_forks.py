@@ -21,8 +21,8 @@ pytestmark = pytest.mark.skipif(not kernel_forks.can_fork(), reason="no fork and
 
 # What a notebook can tell of the kernel it runs in (the process ids are compared apart).
 FACTS = """\
-import os, signal, sys
-import matplotlib, pandas as pd
+import os, signal, sys, warnings
+import matplotlib, numpy, pandas as pd
 from IPython import get_ipython
 from ipykernel.kernelapp import IPKernelApp
 
@@ -42,17 +42,20 @@ facts = {
     "leads its session": os.getsid(0) == os.getpid(),
     "SIGINT": getattr(signal.getsignal(signal.SIGINT), "__name__", None),
     "SIGCHLD": str(signal.getsignal(signal.SIGCHLD)),
+    # numpy's, set when imported, are kept; their order is not (see the module's docstring)
+    "warning filters": sorted(str(f) for f in warnings.filters),
+    "this package": sorted(m for m in sys.modules if m.split(".")[0] == "helpers"),
 }
 print(json.dumps(facts, sort_keys=True))
 print(os.getppid())
 """
 
 
-def notebook(folder: Path, *cells: str) -> Path:
+def notebook(folder: Path, *cells: str, name: str = "facts") -> Path:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "facts.ipynb"
+    path = folder / f"{name}.ipynb"
     nbformat.write(nb, path)
     return path
 
@@ -74,22 +77,18 @@ def run(path: Path) -> list[str]:
     return "".join(o.get("text", "") for o in outputs if o.output_type == "stream").splitlines()
 
 
-def test_notebook_imports_are_the_top_level_imports_of_code_cells(tmp_path) -> None:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "local.py").write_text("")
-    first = notebook(
-        tmp_path / "a",
-        "%matplotlib inline\nimport json, os.path\nfrom collections import abc as c",
-        "from . import sibling\nimport local\nif True:\n    import csv\n",
-        "this is not python",
-    )
-    second = notebook(tmp_path / "b", "import json, os.path\nfrom local import x\nimport zlib")
-    assert kernel_forks.notebook_imports([first, second]) == [
-        "import json, os.path",
-        "from collections import abc as c",
-        "from local import x",  # no local.py beside this notebook
-        "import zlib",
-    ]
+def test_the_server_imports_what_every_notebook_imports_before_anything_else(tmp_path) -> None:
+    (tmp_path / "local.py").write_text("")
+    first = notebook(tmp_path, "x = None  # a parameter", "import json, csv\n%matplotlib inline")
+    cells = ("import csv, local\nfrom json import decoder", "import os\nos.environ['X'] = '1'")
+    second = notebook(tmp_path, *cells, "import zlib", name="second")
+    assert kernel_forks.common_imports([first]) == ["json", "csv"]
+    # "from json import" names json; local is the notebook's own; zlib comes after a statement
+    # that could change what an import does (as a magic could)
+    assert kernel_forks.common_imports([second]) == ["csv", "json", "os"]
+    assert kernel_forks.common_imports([first, second]) == ["json", "csv"]
+    third = notebook(tmp_path, "from . import sibling\nimport json", name="third")
+    assert kernel_forks.common_imports([first, third]) == []
 
 
 def test_a_forked_kernel_is_as_a_started_one(tmp_path, monkeypatch) -> None:
@@ -99,12 +98,13 @@ def test_a_forked_kernel_is_as_a_started_one(tmp_path, monkeypatch) -> None:
     with kernel_forks.serving([path]) as forks:
         assert forks is not None
         forked = run(path)
+        server = forks.pid
     assert forked[0] == started[0]
     facts = json.loads(forked[0])
     assert facts["cwd"] == str(path.parent) and facts["marker"] == "set by the test"
     assert facts["watches its parent"] and facts["leads its session"]
     assert facts["max_columns"] == 20  # as pandas sets it in a kernel, not in a terminal
-    assert (int(started[1]), int(forked[1])) == (os.getpid(), forks.pid)
+    assert (int(started[1]), int(forked[1])) == (os.getpid(), server)
 
 
 def test_an_import_that_warns_leaves_kernels_to_start_the_usual_way(tmp_path, monkeypatch) -> None:

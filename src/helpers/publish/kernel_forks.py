@@ -3,17 +3,23 @@
 A kernel started the usual way spends one to two seconds of processor time importing ipykernel,
 pandas, matplotlib and this package before its first cell does any work, and every notebook of a
 report pays it again. While a report runs, one server process (started with the kernel's own
-interpreter and options, when the first kernel is asked for) imports those modules once: the
-imports at the top level of the notebooks' code cells, and ipykernel. Each kernel is then a fork
-of it that runs ``ipykernel_launcher`` as ``python -m`` would, in its own session, folder and
-environment; the kernels share the imported modules' memory until they write to it.
+interpreter and options, in the notebooks' folder, when the first kernel is asked for) imports
+ipykernel and the modules that every notebook imports before it runs anything else (before any
+statement other than an import or a parameter), once. Each kernel is then a fork of it that
+runs ``ipykernel_launcher`` as ``python -m`` would, in its own session, folder and environment.
 
-What libraries read when first imported is set as in a kernel: MPLBACKEND, JPY_PARENT_PID (the
-server: a kernel ends when it does) and what ``get_ipython()`` answers. No module a notebook's
-own folder holds is imported early (the kernel finds that one first). If an early import warns
-or prints, which a kernel would show in the notebook, every kernel starts the usual way; so do
+What libraries read when first imported is set as in a kernel: the folder, ``sys.path``,
+MPLBACKEND, JPY_PARENT_PID (the server: a kernel ends when it does) and what ``get_ipython()``
+answers. No module a notebook's own folder holds is imported early. Every kernel starts the
+usual way if an early import warns or writes output (a kernel would show it in the notebook),
+leaves a thread running or a process started, or takes over ``READY_TIMEOUT`` seconds; so do
 they where the system cannot fork or open a process file descriptor (pidfd: Linux 5.3 and
-later), or the server is gone.
+later), where the notebooks are in several folders, or once the server is gone.
+
+Known differences that remain: the warning filters that the early imports set come after the
+kernel's own (IPython's), not before; numpy's global random state is the same in every kernel of
+a report; a kernel's standard input is /dev/null, not a pipe; ``ps`` shows each kernel with the
+server's command line; and its exit status is not known to the report (0).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,7 @@ LAUNCHER = "ipykernel_launcher"
 # when first imported, which is now in the server, before any kernel has set it.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _FRAME = 1 << 20  # largest request or reply, in bytes
+READY_TIMEOUT = 60.0  # seconds for the server's imports, as nbclient waits for a kernel
 
 
 def can_fork() -> bool:
@@ -44,43 +52,64 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and hasattr(os, "pidfd_open")
 
 
-def notebook_imports(sources: Sequence[Path]) -> list[str]:
-    """The import statements at the top level of the notebooks' code cells, in order, once
-    each; none of a module that a notebook's own folder holds (``name.py`` or ``name/``) and no
-    relative import. A cell that is not Python (after IPython's magics are translated) is
-    passed over."""
+def _leading_modules(source: Path) -> list[str]:
+    """The modules a notebook imports before it runs anything else: its import statements
+    before the first statement that is neither an import nor a name set to a literal (the
+    parameters); ``from a.b import c`` names ``a.b``. None of a module its own folder holds
+    (``name.py`` or ``name/``), no relative import; a cell that is not Python (after IPython's
+    magics are translated) ends the leading part."""
     import nbformat
     from IPython.core.inputtransformer2 import TransformerManager
 
     translate = TransformerManager().transform_cell
-    statements: list[str] = []
-    for source in sources:
-        folder = source.parent
-        nb = nbformat.read(source, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type != "code":
+    folder, modules = source.parent, []
+    for cell in nbformat.read(source, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            body = ast.parse(translate(cell.source)).body
+        except SyntaxError:
+            return modules
+        for node in body:
+            if _parameter(node):
                 continue
-            try:
-                body = ast.parse(translate(cell.source)).body
-            except SyntaxError:
-                continue
-            for node in body:
-                if not isinstance(node, ast.Import | ast.ImportFrom):
-                    continue
-                if isinstance(node, ast.ImportFrom) and (node.level or not node.module):
-                    continue
-                names = (
-                    [node.module]
-                    if isinstance(node, ast.ImportFrom)
-                    else [alias.name for alias in node.names]
-                )
-                tops = {name.split(".", 1)[0] for name in names if name}
-                if any((folder / f"{t}.py").exists() or (folder / t).is_dir() for t in tops):
-                    continue
-                statement = ast.unparse(node)
-                if statement not in statements:
-                    statements.append(statement)
-    return statements
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            else:
+                return modules
+            for name in names:
+                top = name.split(".", 1)[0]
+                own = (folder / f"{top}.py").exists() or (folder / top).is_dir()
+                if not own and name not in modules:
+                    modules.append(name)
+    return modules
+
+
+def _parameter(node: ast.stmt) -> bool:
+    """Whether ``node`` sets names to a literal, as a parameters cell does."""
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return False
+    if not all(isinstance(target, ast.Name) for target in targets):
+        return False
+    try:
+        ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def common_imports(sources: Sequence[Path]) -> list[str]:
+    """The modules every notebook of ``sources`` imports before it runs anything else, in the
+    first notebook's order: what one kernel would have imported by its first other statement,
+    whichever notebook it runs (a module only some import is left to their kernels)."""
+    each = [_leading_modules(source) for source in sources]
+    return [m for m in each[0] if all(m in other for other in each[1:])] if each else []
 
 
 class ForkedKernel:
@@ -136,21 +165,41 @@ class KernelForks:
     def __init__(self, kernel_argv: Sequence[str], sources: Sequence[Path]) -> None:
         self.prefix = list(kernel_argv[: list(kernel_argv).index("-m")])
         self._sources = list(sources)
+        self.folder = self._sources[0].parent
+        self._broken: str | None = None
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
         self._server: subprocess.Popen | None = None
 
     def _start(self) -> socket.socket:
+        """Start the server in the notebooks' folder (not as a module of this package, which
+        would then be imported before the notebooks' own ``helpers``, if they have one) and
+        wait, at most ``READY_TIMEOUT`` seconds, until it has imported; OSError if it cannot."""
         if self._socket is None:
-            imports = json.dumps(notebook_imports(self._sources))
+            if self._broken:
+                raise OSError(self._broken)
+            modules = json.dumps(common_imports(self._sources))
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            boot = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
             with theirs:
                 self._server = subprocess.Popen(
-                    [*self.prefix, "-m", __name__, str(theirs.fileno()), imports],
+                    [*self.prefix, "-c", boot, __file__, str(theirs.fileno()), modules],
                     pass_fds=[theirs.fileno()],
                     stdin=subprocess.DEVNULL,
+                    cwd=self.folder,
                     start_new_session=True,  # Ctrl-C at the terminal reaches the report only
                 )
+            ours.settimeout(READY_TIMEOUT)
+            try:
+                ready, _ = _receive(ours)
+            except (OSError, EOFError) as exc:
+                ready = {"refusal": f"the kernel server did not get ready: {exc!r}"}
+            ours.settimeout(None)
+            if ready.get("refusal"):
+                self._broken = ready["refusal"]
+                ours.close()
+                self._end_server()
+                raise OSError(self._broken)
             self._socket = ours
         return self._socket
 
@@ -183,26 +232,35 @@ class KernelForks:
     def close(self) -> None:
         """Stop the server (its end of the socket closes, and it exits)."""
         with self._lock:
-            if self._socket is None or self._server is None:
-                return
-            self._socket.close()
-            try:
-                self._server.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - it exits on reading EOF
-                self._server.kill()
-                self._server.wait()
+            if self._socket is not None:
+                self._socket.close()
+            self._end_server(wait=10)
+
+    def _end_server(self, wait: float = 0) -> None:
+        """Wait up to ``wait`` seconds for the server to exit, then end its process group (the
+        server and anything an import started; each kernel leads a session of its own)."""
+        if self._server is None:
+            return
+        with suppress(subprocess.TimeoutExpired):
+            self._server.wait(timeout=wait)
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._server.pid, signal.SIGKILL)
+        self._server.wait()
+        self._server = None
 
 
-_active: KernelForks | None = None
+# the server of the report running in this context (each report thread has its own)
+_active: ContextVar[KernelForks | None] = ContextVar("kernel_forks", default=None)
 
 
 @contextmanager
 def serving(sources: Sequence[Path], kernel_name: str = "python3") -> Iterator[KernelForks | None]:
-    """While active, the report's kernels are forked from a server that has imported what the
-    notebooks ``sources`` import; yields it (None where kernels cannot be forked, and they
-    start the usual way)."""
-    global _active
-    if not can_fork() or _active is not None:
+    """While active, the kernels of this context (``run_in_context``) are forked from a server
+    that has imported what the notebooks ``sources`` all import first; yields it (None where
+    kernels cannot be forked, and they start the usual way: no fork or pidfd, notebooks in
+    several folders, a server already active here)."""
+    folders = {Path(source).parent for source in sources}
+    if not can_fork() or _active.get() is not None or len(folders) != 1:
         yield None
         return
     from jupyter_client.kernelspec import KernelSpecManager
@@ -211,22 +269,22 @@ def serving(sources: Sequence[Path], kernel_name: str = "python3") -> Iterator[K
     if "-m" not in argv or argv[argv.index("-m") + 1] != LAUNCHER:
         yield None
         return
-    _active = forks = KernelForks(argv, sources)
+    forks = KernelForks(argv, sources)
+    token = _active.set(forks)
     try:
         yield forks
     finally:
-        _active = None
+        _active.reset(token)
         forks.close()
 
 
 def manager_class() -> type | None:
     """The kernel manager class for papermill while ``serving`` (None: the default)."""
-    if _active is None:
+    forks = _active.get()
+    if forks is None:
         return None
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
-
-    forks = _active
 
     class ForkedKernelManager(AsyncKernelManager):
         """Launches the kernel as a fork of the server when it can, the usual way if not."""
@@ -282,37 +340,50 @@ def _receive(sock: socket.socket, with_fd: bool = False) -> tuple[dict, list[int
     return json.loads(data), fds
 
 
-def _preload(statements: Sequence[str]) -> str | None:
-    """Run each import statement as a notebook would; one that fails is left to the kernel.
-    Returns why forked kernels would not behave as started ones (None: they would): an import
-    that warns or prints would do so into the notebook in a kernel, not here."""
+def _preload(modules: Sequence[str]) -> str | None:
+    """Import ipykernel and ``modules`` as a kernel would before its first cell; one that fails
+    to import is left to the kernel. Returns why forked kernels would not behave as started
+    ones (None: they would): an import that warned or wrote output (a kernel would show it in
+    the notebook), or left a thread running or a process started."""
     import builtins
-    import io
+    import importlib
+    import tempfile
     import warnings
-    from contextlib import redirect_stderr, redirect_stdout
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     # ipykernel reads it when imported; a kernel's parent is this server (``become_kernel``)
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
-    cwd = sys.path.pop(0)  # as ipykernel_launcher does while it loads
+    sys.path[0] = ""  # a kernel's path when its first cell runs (IPython puts '' first)
+    shown: list[str] = []
+    show = warnings.showwarning
+    warnings.showwarning = lambda message, *rest, **kw: shown.append(str(message))
     builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]
-    try:
-        for statement in ["import ipykernel.kernelapp", *statements]:
-            printed = io.StringIO()
-            with warnings.catch_warnings(record=True) as warned, redirect_stdout(printed):
-                warnings.simplefilter("always")
-                with redirect_stderr(printed):
-                    try:
-                        exec(statement, {})  # noqa: S102 - import statements of the notebooks
-                    except Exception:  # noqa: BLE001, S112 - the kernel raises it in its cell
-                        continue
-            if warned or printed.getvalue():
-                said = str(warned[0].message) if warned else printed.getvalue()
-                return f"{statement!r} warns or prints when imported: {said[:200]}"
-        return None
-    finally:
-        del builtins.get_ipython  # type: ignore[attr-defined]
-        sys.path.insert(0, cwd)
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile() as written:
+        os.dup2(written.fileno(), 1)
+        os.dup2(written.fileno(), 2)
+        try:
+            for module in ["ipykernel.kernelapp", *modules]:
+                with suppress(Exception):  # the kernel raises it in its cell
+                    importlib.import_module(module)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in zip((1, 2), saved, strict=True):
+                os.dup2(copy, fd)
+                os.close(copy)
+            del builtins.get_ipython  # type: ignore[attr-defined]
+            warnings.showwarning = show
+        output = os.pread(written.fileno(), 200, 0).decode(errors="replace")
+    if shown or output:
+        return f"an import warned or wrote output: {(shown or [output])[0][:200]}"
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(t.name != WATCHER for t in others):
+        return "an import left a thread running"
+    with suppress(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+        return "an import started a process"
+    return None
 
 
 class _KernelShell:
@@ -335,19 +406,15 @@ def _reap(signum: int, frame: object) -> None:
             return
 
 
-def serve(sock: socket.socket, refusal: str | None = None) -> dict | None:
-    """Fork a kernel for each request until the report closes the socket (with a ``refusal``:
-    answer each request with it instead). Returns only in a forked child, with its request; in
-    the server, None at the end."""
+def serve(sock: socket.socket) -> dict | None:
+    """Fork a kernel for each request until the report closes the socket. Returns only in a
+    forked child, with its request; in the server, None at the end."""
     signal.signal(signal.SIGCHLD, _reap)
     while True:
         try:
             request, _ = _receive(sock)
         except EOFError:
             return None
-        if refusal is not None:
-            _send(sock, {"error": refusal})
-            continue
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -385,12 +452,31 @@ def become_kernel(request: dict) -> None:
     runpy.run_module(request["argv"][0], run_name="__main__", alter_sys=True)
 
 
-def main(fd: int, statements: list[str]) -> None:
+WATCHER = "kernel-forks-watch"
+
+
+def main(fd: int, modules: list[str]) -> None:
     sock = socket.socket(fileno=fd)
-    request = serve(sock, _preload(statements))
-    if request is not None:
-        become_kernel(request)
+    report, done = os.getppid(), threading.Event()
+
+    def watch() -> None:  # the report killed while this imports: end too
+        while not done.wait(0.2):
+            if os.getppid() != report:
+                os._exit(1)
+
+    watcher = threading.Thread(target=watch, name=WATCHER, daemon=True)
+    watcher.start()
+    try:
+        refusal = _preload(modules)
+    finally:
+        done.set()
+        watcher.join()
+    _send(sock, {"refusal": refusal})
+    if refusal is None:  # else the report starts its kernels the usual way
+        request = serve(sock)
+        if request is not None:
+            become_kernel(request)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), json.loads(sys.argv[2]))
+    main(int(sys.argv[-2]), json.loads(sys.argv[-1]))

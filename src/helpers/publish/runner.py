@@ -8,6 +8,7 @@ entry per notebook for its own values. Each notebook writes its figures to
 
 from __future__ import annotations
 
+import contextvars
 import os
 import signal
 import sys
@@ -502,7 +503,11 @@ def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:
     workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
     failures: dict[str, BaseException] = {}
     with _interrupts_deferred() as stop, ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {job.name: pool.submit(_unless, stop, job, progress) for job in work}
+        # each in a copy of this context: the kernels' server of this report (kernel_forks)
+        futures = {
+            job.name: pool.submit(contextvars.copy_context().run, _unless, stop, job, progress)
+            for job in work
+        }
         for name, future in futures.items():
             try:
                 future.result()
