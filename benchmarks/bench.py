@@ -158,6 +158,40 @@ def zero_work_floor(work: Path, notebooks: int) -> None:
         f"  => a report of {notebooks} notebooks that did no work at all: about "
         f"{validation:.2f} + {notebooks} x {imports:.2f} / {CORES} = {floor:.2f} s"
     )
+    code = subprocess.run(
+        [PY, "-c", FORKED_IMPORTS, str(notebook), str(work / "out.ipynb")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    first, forked = float(code[0]), float(code[1])
+    server = max(0.0, first - forked)
+    print(
+        f"  with the report's forked kernels: the server's imports {server:5.2f} s once, then "
+        f"{forked:5.2f} s per import-only notebook => about {validation:.2f} + {server:.2f} + "
+        f"{notebooks} x {forked:.2f} / {CORES} = "
+        f"{validation + server + notebooks * forked / CORES:.2f} s"
+    )
+
+
+# The import-only notebook in kernels forked as the report forks them: the first run (which
+# starts the server) and the median of three more.
+FORKED_IMPORTS = """
+import statistics, sys, time
+import papermill as pm
+from helpers.publish import kernel_forks
+
+def once():
+    start = time.perf_counter()
+    manager = kernel_forks.manager_class()
+    pm.execute_notebook(sys.argv[1], sys.argv[2], progress_bar=False, kernel_name="python3",
+                        shutdown_kernel="immediate", kernel_manager_class=manager)
+    return time.perf_counter() - start
+
+with kernel_forks.serving([__import__("pathlib").Path(sys.argv[1])]):
+    first = once()
+    print(first, statistics.median(once() for _ in range(3)))
+"""
 
 
 def notebook_as_script(notebook: Path, figure_dir: Path) -> str:

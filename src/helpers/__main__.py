@@ -79,6 +79,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         parameters_file=params or PARAMETERS_FILE,
         only=args.only,
         force=args.force,
+        fork_kernels=not args.started_kernels,
     )
     for name, why in report.ran.items():
         print(f"ran {name}: {why}")
@@ -203,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="run every notebook (and build the site) even where nothing changed",
+    )
+    p.add_argument(
+        "--started-kernels",
+        action="store_true",
+        help="start every kernel the usual way instead of forking it from one that has imported "
+        "what the notebooks import (slower; for a notebook whose imports need a kernel of its own)",
     )
     p = _command(
         sub, "new-source", cmd_new_source, "register an article and write its coding template"

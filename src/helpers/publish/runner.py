@@ -8,6 +8,7 @@ entry per notebook for its own values. Each notebook writes its figures to
 
 from __future__ import annotations
 
+import contextvars
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,7 +26,7 @@ from helpers.dataset.checksum import data_checksum
 from helpers.errors import DataError, ParameterError, shown
 from helpers.files import remove_leftovers, write_text_atomic
 from helpers.paths import PARAMETERS_FILE, PROJECT_FIGURES, PROJECT_NOTEBOOKS, PROJECT_SITE
-from helpers.publish import parameters
+from helpers.publish import kernel_forks, parameters
 from helpers.publish.cache import SITE, RunCache, notebook_key, site_key
 from helpers.publish.outputs import (
     MANIFEST_NAME,
@@ -295,6 +296,7 @@ def _execute(job: Job, tmp: Path, progress: bool) -> None:
     """One papermill run of ``job`` into ``tmp``."""
     import papermill as pm
 
+    forked = kernel_forks.manager_class()
     pm.execute_notebook(
         str(job.source),
         str(tmp),
@@ -311,6 +313,7 @@ def _execute(job: Job, tmp: Path, progress: bool) -> None:
         # closed) until jupyter_client terminates it 2.5 s later. Every output has arrived
         # by then, so nothing is lost.
         shutdown_kernel="immediate",
+        **({"kernel_manager_class": forked} if forked else {}),
     )
 
 
@@ -348,6 +351,7 @@ def run_report(
     only: Sequence[str] | None = None,
     force: bool = False,
     notebooks_dir: Path = PROJECT_NOTEBOOKS,
+    fork_kernels: bool = True,
 ) -> Report:
     """Run every notebook (``only``: the named ones, and then no site is built), with the
     parameters of ``parameters_file``; store the executed copies and (unless ``site`` is false)
@@ -356,7 +360,9 @@ def run_report(
     A notebook whose key (``helpers.publish.cache``) is that of its last run into this folder,
     and whose outputs are all still the report's own and unchanged, is skipped, and so is the
     site when none of its inputs changed; ``force`` runs everything again. The data are
-    validated and the parameters checked whenever a notebook runs.
+    validated and the parameters checked whenever a notebook runs. The kernels are forked from
+    one that has imported what the notebooks import (``helpers.publish.kernel_forks``) unless
+    ``fork_kernels`` is false.
 
     The output folder must be one of its own (``check_out_dir``); one report at a time writes
     to it (``OUT/.report.lock``); the report overwrites and removes only the files it wrote
@@ -370,7 +376,7 @@ def run_report(
     if not own_notebooks:
         check_out_dir(executed, data_dir, option="--notebooks-out")
     site = site and not only  # a site of some notebooks would drop the others' pages
-    with report_lock(out_dir):
+    with report_lock(out_dir), ExitStack() as stack:
         parameters_file = Path(parameters_file)
         work = draft(data_dir, out_dir, executed, notebooks_dir, parameters_file, only)
         old = load_manifest(out_dir)
@@ -388,7 +394,8 @@ def run_report(
             for job in work
             if not reasons[job.name]
         }
-        if to_run:
+        if to_run and fork_kernels:  # helpers.publish.kernel_forks
+            stack.enter_context(kernel_forks.serving([job.source for job in to_run]))
             check(to_run, data_dir, parameters_file)
         if not own_notebooks:  # the project's stored notebooks are the report's own
             require_owned_files(old, out_dir, [job.target for job in to_run])
@@ -412,6 +419,7 @@ def run_report(
             save_manifest(out_dir, written_since(before, watched) | reused, keep=old)
             _forget(cache, [job.name for job in to_run])
             raise
+        stack.close()  # the kernels' server ends with the last notebook
         written = written_since(before, watched)
         for job in to_run:
             if job.name in failures:
@@ -498,7 +506,11 @@ def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:
     workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
     failures: dict[str, BaseException] = {}
     with _interrupts_deferred() as stop, ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {job.name: pool.submit(_unless, stop, job, progress) for job in work}
+        # each in a copy of this context: the kernels' server of this report (kernel_forks)
+        futures = {
+            job.name: pool.submit(contextvars.copy_context().run, _unless, stop, job, progress)
+            for job in work
+        }
         for name, future in futures.items():
             try:
                 future.result()
