@@ -186,3 +186,15 @@ def test_the_report_forks_its_kernels_unless_told_to_start_them(tmp_path, monkey
     args = ["report", "--data", str(PROJECT_DATA), "--out", str(tmp_path), "--only", "01"]
     assert main([*args, *flag]) == 0
     assert forked == [not started]
+
+
+@pytest.mark.parametrize("started", [False, True])
+def test_the_report_checks_its_data_either_way(tmp_path, data_copy, started) -> None:
+    """``--started-kernels`` changes how kernels start, not what is checked before."""
+    from helpers.errors import DataError
+    from helpers.publish import runner
+
+    events = data_copy / "events.csv"
+    events.write_text(events.read_text(encoding="utf-8") + "not,a,valid,row\n", encoding="utf-8")
+    with pytest.raises(DataError):
+        runner.run_report(data_copy, tmp_path / "out", only=["01"], fork_kernels=not started)

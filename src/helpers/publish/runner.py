@@ -394,8 +394,9 @@ def run_report(
             for job in work
             if not reasons[job.name]
         }
-        if to_run and fork_kernels:  # helpers.publish.kernel_forks
-            stack.enter_context(kernel_forks.serving([job.source for job in to_run]))
+        if to_run:
+            if fork_kernels:  # helpers.publish.kernel_forks
+                stack.enter_context(kernel_forks.serving([job.source for job in to_run]))
             check(to_run, data_dir, parameters_file)
         if not own_notebooks:  # the project's stored notebooks are the report's own
             require_owned_files(old, out_dir, [job.target for job in to_run])
