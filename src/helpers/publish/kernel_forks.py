@@ -267,10 +267,11 @@ _active: ContextVar[KernelForks | None] = ContextVar("kernel_forks", default=Non
 
 @contextmanager
 def serving(sources: Sequence[Path], kernel_name: str = "python3") -> Iterator[KernelForks | None]:
-    """While active, the kernels of this context (``run_in_context``) are forked from a server
-    that has imported what the notebooks ``sources`` all import first; yields it (None where
-    kernels cannot be forked, and they start the usual way: no fork or pidfd, notebooks in
-    several folders, a server already active here)."""
+    """While active, the kernels of this context (and of its copies: the runner runs each
+    notebook in ``contextvars.copy_context().run``) are forked from a server that has imported
+    what the notebooks ``sources`` all import first; yields it (None where kernels cannot be
+    forked, and they start the usual way: no fork or pidfd, notebooks in several folders, a
+    server already active here)."""
     folders = {Path(source).parent for source in sources}
     if not can_fork() or _active.get() is not None or len(folders) != 1:
         yield None
@@ -376,7 +377,7 @@ def _preload(modules: Sequence[str]) -> str | None:
     show = warnings.showwarning
     warnings.showwarning = lambda message, *rest, **kw: shown.append(str(message))
     saved = [os.dup(1), os.dup(2)]
-    asked: list[str] = []
+    asked: list[type] = []  # the classes asked whether a shell exists
     with tempfile.TemporaryFile() as written:
         os.dup2(written.fileno(), 1)
         os.dup2(written.fileno(), 2)
