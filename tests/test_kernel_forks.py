@@ -46,6 +46,7 @@ facts = {
     "SIGCHLD": str(signal.getsignal(signal.SIGCHLD)),
     # numpy's, set when imported, are kept; their order is not (see the module's docstring)
     "warning filters": sorted(str(f) for f in warnings.filters),
+    "encrypted": app.curve_secretkey is not None,
     "this package": sorted(m for m in sys.modules if m.split(".")[0] == "helpers"),
 }
 print(json.dumps(facts, sort_keys=True))
@@ -64,7 +65,6 @@ def notebook(folder: Path, *cells: str, name: str = "facts") -> Path:
 
 def run(path: Path) -> list[str]:
     """Execute ``path`` as the report does (forked while a server runs); its printed lines."""
-    manager = kernel_forks.manager_class()
     out = path.with_suffix(".out.ipynb")
     pm.execute_notebook(
         str(path),
@@ -73,7 +73,7 @@ def run(path: Path) -> list[str]:
         progress_bar=False,
         resources={"metadata": {"path": str(path.parent)}},
         shutdown_kernel="immediate",
-        **({"kernel_manager_class": manager} if manager else {}),
+        kernel_manager_class=kernel_forks.manager_class(),
     )
     outputs = nbformat.read(out, as_version=4).cells[-1].outputs
     return "".join(o.get("text", "") for o in outputs if o.output_type == "stream").splitlines()
@@ -112,6 +112,7 @@ def test_a_forked_kernel_is_as_a_started_one(tmp_path, monkeypatch) -> None:
     facts = json.loads(forked[0])
     assert facts["cwd"] == str(path.parent) and facts["marker"] == "set by the test"
     assert facts["watches its parent"] and facts["leads its session"]
+    assert facts["encrypted"]  # CurveZMQ keys from the manager (helpers.publish.kernels)
     assert facts["max_columns"] == 20  # as pandas sets it in a kernel, not in a terminal
     assert (int(started[1]), int(forked[1])) == (os.getpid(), server)
 
@@ -173,12 +174,12 @@ def test_the_report_forks_its_kernels_unless_told_to_start_them(tmp_path, monkey
     from helpers.__main__ import main
     from helpers.files import write_text_atomic
     from helpers.paths import PROJECT_DATA
-    from helpers.publish import runner
+    from helpers.publish import kernels, runner
 
     forked: list[bool] = []
 
     def job(job: runner.Job, progress: bool) -> None:
-        forked.append(kernel_forks.manager_class() is not None)
+        forked.append(kernel_forks.manager_class() is not kernels.encrypted_manager())
         write_text_atomic(job.target, job.source.read_text(encoding="utf-8"))
 
     monkeypatch.setattr(runner, "run_job", job)

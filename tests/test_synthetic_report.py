@@ -36,6 +36,7 @@ def synthetic_report(tmp_path_factory):
         cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr[-3000:]
+    assert "without encryption" not in run.stderr  # helpers.publish.kernels
     assert {**digest(ROOT / "figures"), **digest(ROOT / "notebooks")} == project_outputs
     return expected, base / "out"
 

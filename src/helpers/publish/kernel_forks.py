@@ -292,15 +292,18 @@ def serving(sources: Sequence[Path], kernel_name: str = "python3") -> Iterator[K
         forks.close()
 
 
-def manager_class() -> type | None:
-    """The kernel manager class for papermill while ``serving`` (None: the default)."""
+def manager_class() -> type:
+    """The kernel manager class for papermill: while ``serving``, one that forks its kernels
+    from the server; otherwise the report's usual one (``kernels.encrypted_manager``)."""
+    from helpers.publish.kernels import encrypted_manager  # not at the top: the server runs
+    # this file without importing the package (``KernelForks._start``)
+
     forks = _active.get()
     if forks is None:
-        return None
-    from jupyter_client.manager import AsyncKernelManager
+        return encrypted_manager()
     from jupyter_client.provisioning import LocalProvisioner
 
-    class ForkedKernelManager(AsyncKernelManager):
+    class ForkedKernelManager(encrypted_manager()):
         """Launches the kernel as a fork of the server when it can, the usual way if not."""
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:

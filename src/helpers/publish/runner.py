@@ -296,7 +296,6 @@ def _execute(job: Job, tmp: Path, progress: bool) -> None:
     """One papermill run of ``job`` into ``tmp``."""
     import papermill as pm
 
-    forked = kernel_forks.manager_class()
     pm.execute_notebook(
         str(job.source),
         str(tmp),
@@ -313,7 +312,7 @@ def _execute(job: Job, tmp: Path, progress: bool) -> None:
         # closed) until jupyter_client terminates it 2.5 s later. Every output has arrived
         # by then, so nothing is lost.
         shutdown_kernel="immediate",
-        **({"kernel_manager_class": forked} if forked else {}),
+        kernel_manager_class=kernel_forks.manager_class(),
     )
 
 
