@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli import helpers_cli
 from filetools import SEEDS, digest, needs_seeds
 
 from helpers.coding.register import register_source
@@ -159,19 +158,11 @@ def test_agreement_compares_the_sources_both_registered(data_copy, article) -> N
 
 def test_agreement_command(tmp_path, data_copy) -> None:
     perturb(DATA, tmp_path / "b", seed=1)
-    run = subprocess.run(
-        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(tmp_path / "b")],
-        capture_output=True,
-        text=True,
-    )
+    run = helpers_cli("agreement", str(DATA), str(tmp_path / "b"))
     assert run.returncode == 0, run.stderr
     assert "Krippendorff's alpha" in run.stdout and "Disagreements to reconcile" in run.stdout
     (data_copy / "events.csv").write_text("broken\n")
-    run = subprocess.run(
-        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(data_copy)],
-        capture_output=True,
-        text=True,
-    )
+    run = helpers_cli("agreement", str(DATA), str(data_copy))
     assert run.returncode == 1 and "INVALID" in run.stderr
 
 
@@ -224,11 +215,7 @@ def test_agreement_command_refuses_codings_without_a_common_unit(tmp_path, data_
             frame[column] = frame[column].str.replace(r"^[EI]", renumber[column], regex=True)
         frame.to_csv(path, index=False, lineterminator="\n")
     assert validate_dataset(data_copy) == []
-    run = subprocess.run(
-        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(data_copy)],
-        capture_output=True,
-        text=True,
-    )
+    run = helpers_cli("agreement", str(DATA), str(data_copy))
     assert run.returncode != 0
     assert "share no unit" in run.stderr and "Krippendorff" not in run.stdout
 
@@ -284,11 +271,7 @@ def test_named_sources_only_and_a_warning_for_too_few_units(tmp_path) -> None:
 
 
 def test_agreement_command_explains_alpha(tmp_path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "helpers", "agreement", str(DATA), str(DATA), "--sources", "S002"],
-        capture_output=True,
-        text=True,
-    )
+    run = helpers_cli("agreement", str(DATA), str(DATA), "--sources", "S002")
     assert run.returncode == 0, run.stderr
     assert "Sources compared: S002" in run.stdout
     assert "How to read alpha" in run.stdout and "NaN means alpha is undefined" in run.stdout

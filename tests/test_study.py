@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli import helpers_cli
 from filetools import digest
 
 from helpers.coding.study import Study, data_folder, init_study
@@ -65,11 +66,11 @@ def test_validate_fails_while_the_codebook_is_stale(tmp_path: Path) -> None:
     study = init_study(tmp_path / "s")
     with open(study.data / "themes.csv", "a", encoding="utf-8") as handle:
         handle.write("piracy,crime,Piracy,Robbery at sea (fictional test theme).,,crime,\n")
-    run = helpers("validate", str(study.root))
+    run = helpers_cli("validate", str(study.root))
     assert run.returncode == 1 and "CODEBOOK.md: out of date" in run.stderr
-    assert helpers("codebook", str(study.root)).returncode == 0
+    assert helpers_cli("codebook", str(study.root)).returncode == 0
     assert "Piracy" in (study.data / "CODEBOOK.md").read_text(encoding="utf-8")
-    run = helpers("validate", str(study.root))
+    run = helpers_cli("validate", str(study.root))
     assert run.returncode == 0, run.stderr
 
 
@@ -91,5 +92,5 @@ def test_report_of_a_study_with_only_and_params(tmp_path: Path) -> None:
         "02_themes_by_partner",
         "notebooks",
     ]
-    refused = helpers("report", str(study.root), "--only", "99")
+    refused = helpers_cli("report", str(study.root), "--only", "99")
     assert refused.returncode == 2 and "--only: no notebook" in refused.stderr

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from cli import helpers_cli
 from filetools import SEEDS, needs_seeds, read_rows, write_rows
 
 from helpers.dataset.validate import Problem, validate_dataset
@@ -715,14 +715,7 @@ def test_validation_writes_nothing(mutate: Mutation | None, tmp_path: Path) -> N
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", "validate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return helpers_cli("validate", *args, cwd=cwd)
 
 
 def test_cli_exits_1_and_names_the_problem(tmp_path: Path) -> None:
