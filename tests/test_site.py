@@ -86,17 +86,33 @@ def test_landing_page_counts_from_the_data(site: Path) -> None:
     assert re.fullmatch(r"\d{4}(–\d{4})?", values["years"])
 
 
-def test_index_is_headed_by_the_data_package_title(data_copy: Path, tmp_path: Path) -> None:
-    descriptor = data_copy / "datapackage.json"
-    text = descriptor.read_text(encoding="utf-8")
-    title = json.loads(text)["title"]
-    descriptor.write_text(text.replace(title, "Another study & its data"), encoding="utf-8")
-    index = build_site(ROOT / "notebooks", ROOT / "figures", data_copy, tmp_path / "site")
-    page = index.read_text(encoding="utf-8")
+ANOTHER_TITLE = "Another study & its data"
+
+
+@pytest.fixture(scope="module")
+def another_site(tmp_path_factory) -> tuple[Path, Path]:
+    """The site of another dataset (fictional, tests/synthetic.py): more events than a table's
+    page shows, and a title of its own; one build for the tests that need other data."""
+    from synthetic import generate
+
+    folder = tmp_path_factory.mktemp("another")
+    data = folder / "data"
+    generate(data, n_occasions=1000)
+    descriptor = data / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    descriptor.write_text(json.dumps({**package, "title": ANOTHER_TITLE}), encoding="utf-8")
+    index = build_site(ROOT / "notebooks", ROOT / "figures", data, folder / "site")
+    return data, index.parent
+
+
+def test_index_is_headed_by_the_data_package_title(another_site) -> None:
+    _, site = another_site
+    page = (site / "index.html").read_text(encoding="utf-8")
     assert "<title>Another study &amp; its data" in page
     assert re.search(r"<h1>Another study &amp; its data<a", page)
-    assert title not in page  # not the project's heading
-    notebook = (index.parent / "notebooks" / f"{NOTEBOOKS[0].stem}.html").read_text("utf-8")
+    project_title = json.loads((ROOT / "data" / "datapackage.json").read_text("utf-8"))["title"]
+    assert project_title not in page  # not the project's heading
+    notebook = (site / "notebooks" / f"{NOTEBOOKS[0].stem}.html").read_text("utf-8")
     assert "Another study &amp; its data" in notebook  # in every page's title and sidebar
 
 
@@ -153,19 +169,15 @@ def test_nothing_is_loaded_from_outside(site: Path) -> None:
     assert not list(site.rglob("*mathjax*")) and not list(site.rglob("require*.js"))
 
 
-def test_a_large_table_is_shown_in_part_and_its_file_published(tmp_path: Path) -> None:
+def test_a_large_table_is_shown_in_part_and_its_file_published(another_site) -> None:
     """A table of more rows than a page shows: the page holds the first ``ROW_LIMIT`` rows and
     says how many the file has; the data files are published as copies of their own (editing
     the data afterwards leaves the site as the report wrote it)."""
-    from synthetic import generate
-
     from helpers.publish.book.tables import ROW_LIMIT
 
-    data = tmp_path / "data"
-    generate(data, n_occasions=1000)
+    data, site = another_site
     total = rows(data / "events.csv")
     assert total > ROW_LIMIT
-    site = build_site(ROOT / "notebooks", ROOT / "figures", data, tmp_path / "site").parent
     page = (site / "dataset" / "tables" / "events.html").read_text(encoding="utf-8")
     assert f"the first {ROW_LIMIT:,} of {total:,} rows (the CSV file has them all)" in page
     assert page.count("<tr>") - 1 == ROW_LIMIT
