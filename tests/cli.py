@@ -3,8 +3,8 @@ arguments, in a folder, with what it prints captured. Starting Python again cost
 processor time a command (importing pandas), which the tests of a command's messages and exit
 status do not need. The commands as processes are run by the guide's walk-through
 (test_adapting_guide.py: init, new-source, add, validate, report, agreement), by `add`
-(test_add_rows.py), the report's signals (test_safe_outputs.py) and the reports of
-test_study.py and test_synthetic_report.py."""
+(test_add_rows.py), the report's signals (test_safe_outputs.py) and the synthetic report
+(test_synthetic_report.py)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fake_jobs import FakeJobs
 
 from helpers import files
 from helpers.dataset.read import read_table
@@ -28,7 +29,7 @@ from helpers.dataset.schema import Schema
 from helpers.dataset.validate import paragraph_problems, validate_dataset
 from helpers.errors import DataError
 from helpers.figures.style import neutralise, save_figure
-from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic, write_text_atomic
+from helpers.files import exclusive_lock, remove_leftovers, write_all_atomic
 from helpers.publish import runner
 from helpers.publish.site import build_site
 
@@ -417,21 +418,6 @@ def test_site_staging_is_a_folder_of_its_own(tmp_path) -> None:
 
 
 # --- what the report writes, where, and alone
-
-
-class FakeJobs:
-    """Stands in for ``run_job``: writes the notebook's figure table(s) and its executed copy
-    (the stored one), as a real run does, without starting kernels."""
-
-    def __init__(self, figures: tuple[str, ...] = ("fig",)) -> None:
-        self.figures, self.ran = figures, []
-
-    def __call__(self, job, progress: bool) -> None:
-        self.ran.append(job.name)
-        figure_dir = (runner.PROJECT_NOTEBOOKS / job.parameters["figure_dir"]).resolve()
-        for name in self.figures:
-            write_text_atomic(figure_dir / f"{name}.csv", f"{job.name},{name}\n")
-        write_text_atomic(job.target, job.source.read_text(encoding="utf-8"))
 
 
 @pytest.fixture
