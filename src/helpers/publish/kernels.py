@@ -4,8 +4,9 @@ The report and each kernel talk over local TCP ports. jupyter_client signs every
 the session's key but does not encrypt it, and ipykernel 7.4 warns of it on the report's terminal
 once per kernel. Our manager makes a CurveZMQ key pair for each kernel whose kernel spec declares
 it supports them (ipykernel's does), so that the connection is encrypted (jupyter_client's
-``transport_encryption = "auto"``); where pyzmq was built without CurveZMQ, kernels run as
-before, unencrypted."""
+``transport_encryption = "auto"``); where the report's pyzmq was built without CurveZMQ,
+kernels run as before, unencrypted. Known gap: a kernel spec that declares CurveZMQ (ipykernel
+writes it into every spec) but whose interpreter's pyzmq lacks it now fails to start."""
 
 from __future__ import annotations
 
