@@ -1,7 +1,8 @@
 """The incremental report: a notebook runs again only when its source, its parameters, the data
 or the package code changed, or when an output it wrote is gone or edited; the site is rebuilt
 only when one of its inputs changed; ``force`` runs everything. Notebooks are stood in for by a
-fake ``run_job`` that writes a figure table and the executed copy, as a real run does."""
+fake ``run_job`` (tests/fake_jobs.py) that writes a figure table and the executed copy, as a
+real run does."""
 
 from __future__ import annotations
 
@@ -10,34 +11,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fake_jobs import FakeJobs
 
-from helpers.files import write_text_atomic
 from helpers.paths import PROJECT_DATA, PROJECT_NOTEBOOKS
 from helpers.publish import cache, runner
 
 STEMS = sorted(p.stem for p in PROJECT_NOTEBOOKS.glob("[0-9]*.ipynb"))
 
 
-class Runs:
-    """Stands in for ``run_job`` and records which notebooks ran."""
-
-    def __init__(self) -> None:
-        self.ran: list[str] = []
-
-    def __call__(self, job: runner.Job, progress: bool) -> None:
-        self.ran.append(job.name)
-        figure_dir = (job.source.parent / job.parameters["figure_dir"]).resolve()
-        write_text_atomic(figure_dir / "fig.csv", f"{job.name},{job.parameters['partners']}\n")
-        write_text_atomic(job.target, job.source.read_text(encoding="utf-8"))
-
-    def take(self) -> list[str]:
-        ran, self.ran = sorted(self.ran), []
-        return ran
-
-
 @pytest.fixture
-def runs(monkeypatch) -> Runs:
-    fake = Runs()
+def runs(monkeypatch) -> FakeJobs:
+    fake = FakeJobs()
     monkeypatch.setattr(runner, "run_job", fake)
     return fake
 
