@@ -4,6 +4,7 @@ deterministic and atomic outputs, normalised stored notebooks."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from fake_jobs import FakeJobs
 from filetools import digest
 
 from helpers.errors import DataError, ParameterError  # noqa: E402
@@ -215,3 +217,27 @@ def test_a_kernel_that_never_started_is_started_again(tmp_path, monkeypatch) -> 
     with pytest.raises(RuntimeError, match=report.KERNEL_NEVER_STARTED):
         report.run_job(job, progress=False)
     assert len(calls) == report.KERNEL_STARTS and not job.target.exists()
+
+
+def test_the_site_imports_its_modules_while_the_notebooks_run(tmp_path, monkeypatch) -> None:
+    """The site's build, which runs after the notebooks, has its modules imported while they
+    run (each notebook here waits until that has begun); a report without a site does not."""
+    began = threading.Event()
+    preloads: list[bool] = []
+    fake = FakeJobs()
+
+    def preload() -> None:
+        preloads.append(True)
+        began.set()
+
+    def run_job(job: report.Job, progress: bool) -> None:
+        assert began.wait(60), "the notebooks ran before the site's modules were imported"
+        fake(job, progress)
+
+    monkeypatch.setattr(report, "_preload_site", preload)
+    monkeypatch.setattr(report, "run_job", FakeJobs())
+    report.run_report(DATA, tmp_path / "no-site", site=False)
+    assert preloads == []
+    monkeypatch.setattr(report, "run_job", run_job)
+    report.run_report(DATA, tmp_path / "out")
+    assert preloads == [True] and len(fake.ran) == len(NOTEBOOKS)

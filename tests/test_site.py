@@ -6,6 +6,7 @@ test_site_browser.py."""
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import re
 import tempfile
@@ -15,6 +16,8 @@ import pytest
 from filetools import digest
 
 from helpers.paths import PROJECT_ROOT as ROOT
+from helpers.publish.book import build
+from helpers.publish.book.config import settings
 from helpers.publish.book.notebooks import figure_anchor
 from helpers.publish.site import build_site
 
@@ -186,3 +189,15 @@ def test_a_large_table_is_shown_in_part_and_its_file_published(another_site) -> 
         published = site / "data" / resource["path"]
         assert published.read_bytes() == (data / resource["path"]).read_bytes()
         assert not published.samefile(data / resource["path"]), resource["path"]
+
+
+def test_preload_imports_sphinx_the_books_extensions_and_theme() -> None:
+    """What ``preload`` imports ahead of a build: Sphinx's own extensions, the book's, MyST-NB's
+    Sphinx module and the theme, each of which imports (none left to the build by mistake)."""
+    names = build.preloaded_modules()
+    conf = settings("a title")
+    wanted = {*conf["extensions"], conf["html_theme"], "myst_nb.sphinx_ext", "sphinx.builders.html"}
+    assert wanted <= set(names)
+    for name in names:
+        importlib.import_module(name)  # raises, naming it, if it cannot be imported
+    build.preload()

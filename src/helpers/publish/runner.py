@@ -14,7 +14,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -413,8 +413,10 @@ def run_report(
         reused = {out_dir / f for name in skipped for f in cache.entries[name]["files"]}
         watched = [*figure_dirs, *(job.target for job in to_run)]
         before = file_states(watched)
+        # while the notebooks run, the site's build imports what it needs (it runs after them)
+        meanwhile = _preload_site if site else None
         try:
-            failures = _run_all(to_run, jobs)
+            failures = _run_all(to_run, jobs, meanwhile)
         except BaseException:  # interrupted: what was written so far is the report's, too
             save_manifest(out_dir, written_since(before, watched) | reused, keep=old)
             _forget(cache, [job.name for job in to_run])
@@ -498,9 +500,18 @@ def _forget(cache: RunCache, names: list[str]) -> None:
         cache.save()
 
 
-def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:
-    """Run the jobs in parallel; return the failures by notebook. Ctrl-C or SIGTERM stops the
-    notebooks not yet started, waits for the running ones, and then raises as it would have."""
+def _preload_site() -> None:
+    from helpers.publish.book.build import preload
+
+    preload()
+
+
+def _run_all(
+    work: list[Job], jobs: int | None, meanwhile: Callable[[], None] | None = None
+) -> dict[str, BaseException]:
+    """Run the jobs in parallel (and ``meanwhile``, in this thread, once they are started);
+    return the failures by notebook. Ctrl-C or SIGTERM stops the notebooks not yet started,
+    waits for the running ones, and then raises as it would have."""
     progress = sys.stderr.isatty()
     # one more notebook than cores: a kernel starting up waits on its sockets part of the time
     workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
@@ -511,6 +522,8 @@ def _run_all(work: list[Job], jobs: int | None) -> dict[str, BaseException]:
             job.name: pool.submit(contextvars.copy_context().run, _unless, stop, job, progress)
             for job in work
         }
+        if meanwhile is not None:
+            meanwhile()
         for name, future in futures.items():
             try:
                 future.result()
