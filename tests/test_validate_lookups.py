@@ -14,7 +14,7 @@ import pytest
 from filetools import read_rows, write_rows
 
 from helpers.dataset.lines import record_starts
-from helpers.dataset.membership import LIMIT, all_in, has_repeats, is_in
+from helpers.dataset.membership import LIMIT, all_in, distinct, has_repeats, is_in
 from helpers.dataset.validate import validate_dataset
 from helpers.paths import PROJECT_ROOT
 
@@ -59,6 +59,23 @@ def test_membership_agrees_with_hashing(seed: int) -> None:
     assert has_repeats(np.array([-1, 5, 2, 5]))
     huge = np.array([LIMIT + 1, 3])  # beyond the sort's codes: looked up by hashing
     assert is_in(huge, np.array([3])).tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        np.random.default_rng(1).integers(0, 1000, 5000),  # dense: marked in a table
+        np.random.default_rng(2).integers(0, 2**40, 300),  # sparse: sorted
+        np.random.default_rng(3).integers(-5, 5, 100),  # -1 and other negatives: sorted
+        np.array([7, 7, 7], dtype=np.int32),
+        np.array([], dtype=np.int64),
+    ],
+    ids=["dense", "sparse", "negative", "int32", "empty"],
+)
+def test_distinct_is_what_numpy_unique_gives(codes: np.ndarray) -> None:
+    found = distinct(codes)
+    assert found.dtype == codes.dtype
+    assert found.tolist() == np.unique(codes).tolist()
 
 
 def test_a_bad_key_far_down_a_large_table_names_its_line_and_value(data: Path) -> None:

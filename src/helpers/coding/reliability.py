@@ -26,6 +26,7 @@ import pandas as pd
 from helpers.analysis.scope import Scope, resolve
 from helpers.coding.codes import Shared, categorised, key_text, pack_pair, value_text
 from helpers.dataset.lines import HEADER_LINE, row_lines
+from helpers.dataset.membership import distinct
 from helpers.dataset.schema import Schema
 from helpers.errors import DataError
 from helpers.paths import DESCRIPTOR_NAME, SECOND_CODING_NAME
@@ -286,7 +287,7 @@ def _with_children(units: dict[str, pd.DataFrame], tables: dict) -> dict[str, pd
 def _units(tables: dict[str, pd.DataFrame], keys: dict[str, Shared]) -> dict[str, np.ndarray]:
     """Every unit of a coding: the codes of its events' and of its instruments' keys."""
     return {
-        table: np.unique(keys[key].codes(tables[table][key])) for table, key in UNIT_KEYS.items()
+        table: distinct(keys[key].codes(tables[table][key])) for table, key in UNIT_KEYS.items()
     }
 
 
@@ -331,9 +332,13 @@ def _variables(a: dict, b: dict, keys: dict[str, Shared]) -> Iterable[Variable]:
     labels = dict(zip(a["themes"].theme_id.astype(str), a["themes"].label.astype(str), strict=True))
     for kind, (table, key, unit) in LINKS.items():
         parent = "events" if kind == "event" else "instruments"
-        units = np.intersect1d(*(np.unique(keys[key].codes(t[parent][key])) for t in (a, b)))
+        units = np.intersect1d(
+            *(distinct(keys[key].codes(t[parent][key])) for t in (a, b)), assume_unique=True
+        )
         raised_a, raised_b = (_raised(t[table], key, units, keys) for t in (a, b))
-        themes = np.union1d(*(np.unique(keys["theme_id"].codes(t[table].theme_id)) for t in (a, b)))
+        themes = distinct(
+            np.concatenate([keys["theme_id"].codes(t[table].theme_id) for t in (a, b)])
+        )
         for theme in themes.tolist():
             text = str(keys["theme_id"].text[theme])
             index = (units, np.full(len(units), theme, dtype=np.int64))
@@ -448,7 +453,8 @@ def _attendance(a: dict, b: dict, keys: dict[str, Shared]) -> Variable:
     key = ("event_id", "person_id")
     frames = [t["participants"] for t in (a, b)]
     events = np.intersect1d(
-        *(np.unique(keys["event_id"].codes(t["events"].event_id)) for t in (a, b))
+        *(distinct(keys["event_id"].codes(t["events"].event_id)) for t in (a, b)),
+        assume_unique=True,
     )
     parts = [[keys[k].codes(f[k]) + 1 for k in key] for f in frames]  # 0: missing
     listed = pack_pair(parts[0], parts[1], [len(keys[k]) + 1 for k in key])

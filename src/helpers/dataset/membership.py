@@ -12,6 +12,24 @@ import pandas as pd
 LIMIT = 2**62
 
 
+def distinct(codes: np.ndarray) -> np.ndarray:
+    """The distinct values of integer ``codes``, sorted, as ``np.unique(codes)`` gives them: by
+    marking each in a table when they are non-negative and below a few times their number (as
+    codes of a vocabulary or of a table's keys are), else by one sort. Not ``np.unique``, which
+    since NumPy 2.3 hashes integers, about ten times slower than sorting a million distinct
+    ones (numpy/numpy#28375)."""
+    codes = np.asarray(codes)
+    if not len(codes):
+        return codes.copy()
+    low, high = int(codes.min()), int(codes.max())
+    if low >= 0 and high < 4 * len(codes) + 1024:
+        seen = np.zeros(high + 1, dtype=bool)
+        seen[codes] = True
+        return np.flatnonzero(seen).astype(codes.dtype)
+    found = np.sort(codes)
+    return found[np.append(True, found[1:] != found[:-1])]
+
+
 def has_repeats(codes: np.ndarray) -> bool:
     """Whether a code (>= 0; -1, no value, is left out) occurs on more than one row."""
     found = np.sort(codes[codes >= 0])
