@@ -629,13 +629,18 @@ def test_report_refuses_executed_notebooks_in_the_data_folder(tmp_path, monkeypa
     assert sorted(p.name for p in data.iterdir()) == before
 
 
-def test_figure_table_checked_by_distinct_values_as_cell_by_cell(tmp_path) -> None:
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+def test_figure_table_checked_by_distinct_values_as_cell_by_cell(tmp_path, storage) -> None:
     """The formula and carriage-return checks look at each distinct value once (the used
-    categories of a categorical); the CSV is the one a cell-by-cell check writes."""
+    categories of a categorical; text on Arrow storage searched by Arrow); the CSV is the one
+    a cell-by-cell check writes."""
+    text_type = pd.StringDtype(storage)
+    categories = pd.Index(["ok", "\rx", "=unused"], dtype=text_type)
     table = pd.DataFrame(
         {
-            "kind": pd.Categorical(["ok", "\rx", "ok"], categories=["ok", "\rx", "=unused"]),
-            "label": pd.Series(["a", "=b", None], dtype="string"),
+            "kind": pd.Categorical(["ok", "\rx", "ok"], categories=categories),
+            "label": pd.Series(["a", "=b", None], dtype=text_type),
+            "number": pd.Series(["-3", "+4.5", None], dtype=text_type),  # numbers stay as they are
             "mixed": ["plain", ["not", "hashable"], "-1"],
         }
     )
