@@ -11,10 +11,17 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+import helpers.figures.style as figure_style  # noqa: E402
 from helpers.coding.reliability import RELIABLE, TENTATIVE  # noqa: E402
 from helpers.figures import intercoder_reliability, themes_by_partner  # noqa: E402
 from helpers.figures.marks import panel_grid  # noqa: E402
-from helpers.figures.style import FigureContext, partner_colors, use_style  # noqa: E402
+from helpers.figures.style import (  # noqa: E402
+    DENSE_MARKS,
+    FigureContext,
+    partner_colors,
+    save_figure,
+    use_style,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -336,3 +343,36 @@ def test_each_format_is_drawn_once_after_the_layout(tmp_path, monkeypatch, autom
     assert fig.get_layout_engine() is None
     assert len(placed) == len(FORMATS)
     assert len(set(placed)) == 1, placed
+
+
+@pytest.mark.parametrize("marks", [DENSE_MARKS, DENSE_MARKS + 1])
+def test_dense_marks_are_an_image_in_svg_and_pdf_and_the_png_is_the_same(
+    tmp_path, monkeypatch, marks
+) -> None:
+    """A collection of more marks than ``DENSE_MARKS`` is drawn as one image in SVG and PDF
+    (so thousands of points do not make a file of megabytes); up to that, every mark is a path.
+    The PNG is the same either way, and so are the text and axes, which stay vector."""
+    rng = np.random.default_rng(marks)
+    x, y = rng.random(marks), rng.random(marks)
+
+    def figure() -> plt.Figure:
+        fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+        ax.scatter(x, y, s=4)
+        ax.set_title("Fictional points")
+        return fig
+
+    table = pd.DataFrame({"x": x, "y": y})
+    save_figure(figure(), table, tmp_path / "saved", "points")
+    monkeypatch.setattr(figure_style, "rasterise_dense", lambda fig: [])
+    save_figure(figure(), table, tmp_path / "vector", "points")
+    saved, vector = tmp_path / "saved", tmp_path / "vector"
+    assert (saved / "points.png").read_bytes() == (vector / "points.png").read_bytes()
+    svg = (saved / "points.svg").read_text(encoding="utf-8")
+    dense = marks > DENSE_MARKS
+    assert ("<image" in svg) == dense
+    assert (svg.count("<use ") < marks) == dense  # each point a <use> of one marker path
+    pdf = (saved / "points.pdf").read_bytes()
+    assert (b"/Subtype /Image" in pdf) == dense
+    if not dense:
+        assert svg == (vector / "points.svg").read_text(encoding="utf-8")
+        assert pdf == (vector / "points.pdf").read_bytes()

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.collections import Collection
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
@@ -308,15 +309,37 @@ def lay_out(fig: plt.Figure) -> None:
         fig.set_layout_engine(None)
 
 
+# Marks in one collection (a scatter's points, a set of spans) past which SVG and PDF draw it as
+# an image: thousands of vector marks, most of them under others, make files of megabytes that
+# take seconds to write and to open, and show nothing an image at the PNG's resolution does not.
+DENSE_MARKS = 2000
+
+
+def rasterise_dense(fig: plt.Figure) -> list[Collection]:
+    """Have SVG and PDF draw each collection of more than ``DENSE_MARKS`` marks as an image at
+    the PNG's resolution (text, axes and every other mark stay vector; the PNG is the same
+    either way); return those collections."""
+    dense = [
+        c
+        for c in fig.findobj(Collection)
+        if max(len(c.get_offsets()), len(c.get_paths())) > DENSE_MARKS
+    ]
+    for collection in dense:
+        collection.set_rasterized(True)
+    return dense
+
+
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:
-    """Write the figure in every format, at its declared size (laid out once, ``lay_out``),
-    plus its table as CSV; return the paths written.
+    """Write the figure in every format, at its declared size (laid out once, ``lay_out``;
+    dense collections as images in SVG and PDF, ``rasterise_dense``), plus its table as CSV;
+    return the paths written.
 
     In a notebook the saved PNG is shown in the figure's place (``_show_saved``): the figure
     is not drawn once more for the screen."""
     out_dir = Path(out_dir)
     with mpl.rc_context(STYLE):
         lay_out(fig)
+    rasterise_dense(fig)
     targets = {out_dir / f"{name}.{fmt}": _figure_writer(fig, fmt) for fmt in FORMATS}
     safe = spreadsheet_safe(table)
     # csv quotes a cell holding "\n" (the line end), not one holding "\r", which a spreadsheet
