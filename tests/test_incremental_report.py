@@ -184,3 +184,31 @@ def test_a_failed_notebook_runs_again_next_time(tmp_path, data, runs, monkeypatc
     monkeypatch.setattr(runner, "run_job", runs)
     runner.run_report(data, out, site=False)
     assert runs.take() == [STEMS[0]]
+
+
+def test_the_longest_notebooks_start_first_next_time(tmp_path, data, runs) -> None:
+    """Each run's time is recorded with its key; the next report starts the notebooks whose
+    time is not known first, then the longest (so that a long one does not run alone at the
+    end while the other cores wait). One at a time here, so the order is the order run."""
+    out = tmp_path / "out"
+    runner.run_report(data, out, jobs=1, site=False)
+    assert runs.take() == STEMS
+    entries = json.loads((out / cache.CACHE_NAME).read_text(encoding="utf-8"))["entries"]
+    assert all(isinstance(entries[name]["seconds"], float) for name in STEMS)
+    longest, shortest, unknown = STEMS[-1], STEMS[0], STEMS[2]
+    for name in STEMS:
+        entries[name]["seconds"] = {longest: 40.0, shortest: 0.5}.get(name, 3.0)
+    del entries[unknown]["seconds"]
+    (out / cache.CACHE_NAME).write_text(json.dumps({"entries": entries}), encoding="utf-8")
+    runner.run_report(data, out, jobs=1, site=False, force=True)
+    middle = [name for name in STEMS if name not in (longest, shortest, unknown)]
+    assert runs.ran == [unknown, longest, *middle, shortest]
+
+
+def test_longest_first_puts_unknown_times_first_and_keeps_ties_in_order(tmp_path) -> None:
+    runs = cache.RunCache(tmp_path)
+    for name, seconds in (("a", 2.0), ("b", 9.0), ("c", 2.0)):
+        runs.record(name, "key", ["f.csv"], seconds)
+    runs.record("d", "key", ["f.csv"])  # time not known
+    runs.entries["e"] = {"key": "key", "files": ["f.csv"], "seconds": "not a number"}
+    assert runs.longest_first(["a", "b", "c", "d", "e", "new"]) == ["d", "e", "new", "b", "a", "c"]

@@ -9,8 +9,9 @@ file it declares, ``helpers.dataset.checksum``), the package code (every file of
 (``requirements.lock``) and the Python version. The site's key covers the code, the data
 package, its published documents and every file the notebooks own.
 
-``OUT/.report-cache.json`` records, per notebook, its key and the files its run wrote; a
-notebook is skipped only when its key is the same and every one of those files is still the
+``OUT/.report-cache.json`` records, per notebook, its key, the files its run wrote and how long
+it took (the next report starts the longest first, ``RunCache.longest_first``); a notebook is
+skipped only when its key is the same and every one of those files is still the
 report's own, unchanged since it was written (``helpers.publish.outputs.owned``): a deleted or
 edited output runs it again.
 """
@@ -125,8 +126,28 @@ class RunCache:
                 return f"{relative} is missing or changed since the last report"
         return None
 
-    def record(self, name: str, key: str, files: Iterable[str]) -> None:
-        self.entries[name] = {"key": key, "files": sorted(files)}
+    def record(
+        self, name: str, key: str, files: Iterable[str], seconds: float | None = None
+    ) -> None:
+        """What ``name``'s run wrote, under its key, and (if given) how long it took."""
+        entry: dict[str, Any] = {"key": key, "files": sorted(files)}
+        if seconds is not None:
+            entry["seconds"] = round(seconds, 1)
+        self.entries[name] = entry
+
+    def seconds(self, name: str) -> float | None:
+        """How long ``name``'s last recorded run took; None when not known."""
+        value = self.entries.get(name, {}).get("seconds")
+        return float(value) if isinstance(value, int | float) else None
+
+    def longest_first(self, names: Iterable[str]) -> list[str]:
+        """``names`` in the order to start them so that the report ends soonest: the ones whose
+        time is not known first (any of them may be long), then by their last run's time,
+        longest first (so that a long notebook does not run alone at the end while the other
+        cores wait); ties in the given order."""
+        names = list(names)
+        known = {n: self.seconds(n) for n in names}
+        return sorted(names, key=lambda n: (known[n] is not None, -(known[n] or 0.0)))
 
     def forget(self, name: str) -> None:
         self.entries.pop(name, None)

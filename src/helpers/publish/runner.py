@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -415,8 +416,10 @@ def run_report(
         before = file_states(watched)
         # while the notebooks run, the site's build imports what it needs (it runs after them)
         meanwhile = _preload_site if site else None
+        by_name = {job.name: job for job in to_run}
+        scheduled = [by_name[name] for name in cache.longest_first(by_name)]
         try:
-            failures = _run_all(to_run, jobs, meanwhile)
+            failures, seconds = _run_all(scheduled, jobs, meanwhile)
         except BaseException:  # interrupted: what was written so far is the report's, too
             save_manifest(out_dir, written_since(before, watched) | reused, keep=old)
             _forget(cache, [job.name for job in to_run])
@@ -429,12 +432,15 @@ def run_report(
             else:
                 mine = [out_dir / job.name, job.target]
                 files = [p for p in written if any(p == m or p.is_relative_to(m) for m in mine)]
-                cache.record(job.name, keys[job.name], [_relative(p, out_dir) for p in files])
+                relative = [_relative(p, out_dir) for p in files]
+                cache.record(job.name, keys[job.name], relative, seconds.get(job.name))
         written |= reused  # the skipped notebooks' outputs stay the report's own
         if failures:
             cache.save()
             save_manifest(out_dir, written, keep=old)  # nothing removed, all still owned
-            lines = "\n".join(f"  {name}: {type(e).__name__}: {e}" for name, e in failures.items())
+            lines = "\n".join(
+                f"  {name}: {type(e).__name__}: {e}" for name, e in sorted(failures.items())
+            )
             raise RuntimeError(
                 f"{len(failures)} notebook(s) failed; their stored copies are unchanged:\n{lines}"
             )
@@ -508,14 +514,16 @@ def _preload_site() -> None:
 
 def _run_all(
     work: list[Job], jobs: int | None, meanwhile: Callable[[], None] | None = None
-) -> dict[str, BaseException]:
-    """Run the jobs in parallel (and ``meanwhile``, in this thread, once they are started);
-    return the failures by notebook. Ctrl-C or SIGTERM stops the notebooks not yet started,
-    waits for the running ones, and then raises as it would have."""
+) -> tuple[dict[str, BaseException], dict[str, float]]:
+    """Run the jobs in parallel, started in the order given (and ``meanwhile``, in this thread,
+    once they are started); return the failures by notebook and the seconds each job that
+    succeeded took. Ctrl-C or SIGTERM stops the notebooks not yet started, waits for the
+    running ones, and then raises as it would have."""
     progress = sys.stderr.isatty()
     # one more notebook than cores: a kernel starting up waits on its sockets part of the time
     workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(work)))
     failures: dict[str, BaseException] = {}
+    seconds: dict[str, float] = {}
     with _interrupts_deferred() as stop, ThreadPoolExecutor(max_workers=workers) as pool:
         # each in a copy of this context: the kernels' server of this report (kernel_forks)
         futures = {
@@ -526,15 +534,22 @@ def _run_all(
             meanwhile()
         for name, future in futures.items():
             try:
-                future.result()
+                took = future.result()
             except Exception as exc:  # report every failed notebook, not only the first
                 failures[name] = exc
-    return failures
+            else:
+                if took is not None:
+                    seconds[name] = took
+    return failures, seconds
 
 
-def _unless(stop: threading.Event, job: Job, progress: bool) -> None:
-    if not stop.is_set():
-        run_job(job, progress)
+def _unless(stop: threading.Event, job: Job, progress: bool) -> float | None:
+    """Run ``job`` unless stopped; the seconds it took (None: not run)."""
+    if stop.is_set():
+        return None
+    start = time.monotonic()
+    run_job(job, progress)
+    return time.monotonic() - start
 
 
 @contextmanager
