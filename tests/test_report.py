@@ -221,7 +221,8 @@ def test_a_kernel_that_never_started_is_started_again(tmp_path, monkeypatch) -> 
 
 def test_the_site_imports_its_modules_while_the_notebooks_run(tmp_path, monkeypatch) -> None:
     """The site's build, which runs after the notebooks, has its modules imported while they
-    run (each notebook here waits until that has begun); a report without a site does not."""
+    run (each notebook here waits until that has begun); a report without a site, or with no
+    notebook to run, does not."""
     began = threading.Event()
     preloads: list[bool] = []
     fake = FakeJobs()
@@ -240,4 +241,6 @@ def test_the_site_imports_its_modules_while_the_notebooks_run(tmp_path, monkeypa
     assert preloads == []
     monkeypatch.setattr(report, "run_job", run_job)
     report.run_report(DATA, tmp_path / "out")
+    assert preloads == [True] and len(fake.ran) == len(NOTEBOOKS)
+    report.run_report(DATA, tmp_path / "out")  # nothing to run: nothing to import either
     assert preloads == [True] and len(fake.ran) == len(NOTEBOOKS)

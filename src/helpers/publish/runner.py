@@ -415,7 +415,7 @@ def run_report(
         watched = [*figure_dirs, *(job.target for job in to_run)]
         before = file_states(watched)
         # while the notebooks run, the site's build imports what it needs (it runs after them)
-        meanwhile = _preload_site if site else None
+        meanwhile = _preload_site if site and to_run else None
         by_name = {job.name: job for job in to_run}
         scheduled = [by_name[name] for name in cache.longest_first(by_name)]
         try:
