@@ -371,6 +371,7 @@ def test_dense_marks_are_an_image_in_svg_and_pdf_and_the_png_is_the_same(
     dense = marks > DENSE_MARKS
     assert ("<image" in svg) == dense
     assert (svg.count("<use ") < marks) == dense  # each point a <use> of one marker path
+    assert 'id="text_1"' in svg  # the title stays text, drawn as glyph paths
     pdf = (saved / "points.pdf").read_bytes()
     assert (b"/Subtype /Image" in pdf) == dense
     if not dense:

@@ -212,3 +212,20 @@ def test_longest_first_puts_unknown_times_first_and_keeps_ties_in_order(tmp_path
     runs.record("d", "key", ["f.csv"])  # time not known
     runs.entries["e"] = {"key": "key", "files": ["f.csv"], "seconds": "not a number"}
     assert runs.longest_first(["a", "b", "c", "d", "e", "new"]) == ["d", "e", "new", "b", "a", "c"]
+
+
+def test_a_damaged_run_cache_gives_unknown_times_not_an_error(tmp_path, data, runs) -> None:
+    """The cache file is the user's to edit or damage: an entry that is not a table, or a time
+    that is not a finite number of seconds, is a time not known (started first)."""
+    out = tmp_path / "out"
+    odd = [True, float("nan"), float("inf"), -4.0, 5.0]  # for the notebooks after the first
+    entries: dict = {STEMS[0]: "not a table"}
+    for name, value in zip(STEMS[1:], odd, strict=True):
+        entries[name] = {"key": "old", "files": ["x"], "seconds": value}
+    out.mkdir()
+    (out / cache.CACHE_NAME).write_text(json.dumps({"entries": entries}), encoding="utf-8")
+    loaded = cache.RunCache.load(out)
+    assert [loaded.seconds(name) for name in STEMS] == [None] * 5 + [5.0]
+    assert loaded.longest_first(reversed(STEMS)) == [*reversed(STEMS[:-1]), STEMS[-1]]
+    runner.run_report(data, out, jobs=1, site=False)
+    assert sorted(runs.take()) == STEMS

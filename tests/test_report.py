@@ -221,17 +221,18 @@ def test_a_kernel_that_never_started_is_started_again(tmp_path, monkeypatch) -> 
 
 def test_the_site_imports_its_modules_while_the_notebooks_run(tmp_path, monkeypatch) -> None:
     """The site's build, which runs after the notebooks, has its modules imported while they
-    run (each notebook here waits until that has begun); a report without a site, or with no
-    notebook to run, does not."""
-    began = threading.Event()
+    run (the import waits for a notebook to have started, and each notebook for the import
+    to have begun); a report without a site, or with no notebook to run, does not."""
+    began, started = threading.Event(), threading.Event()
     preloads: list[bool] = []
     fake = FakeJobs()
 
     def preload() -> None:
-        preloads.append(True)
         began.set()
+        preloads.append(started.wait(60))
 
     def run_job(job: report.Job, progress: bool) -> None:
+        started.set()
         assert began.wait(60), "the notebooks ran before the site's modules were imported"
         fake(job, progress)
 
@@ -244,3 +245,18 @@ def test_the_site_imports_its_modules_while_the_notebooks_run(tmp_path, monkeypa
     assert preloads == [True] and len(fake.ran) == len(NOTEBOOKS)
     report.run_report(DATA, tmp_path / "out")  # nothing to run: nothing to import either
     assert preloads == [True] and len(fake.ran) == len(NOTEBOOKS)
+
+
+def test_a_failing_head_start_for_the_site_leaves_the_report_whole(tmp_path, monkeypatch) -> None:
+    """The site's modules are imported early only as a head start: an error there (a broken
+    install) neither stops the notebooks nor loses their runs; the build imports them again."""
+
+    def broken() -> None:
+        raise AttributeError("fictional: a Sphinx that does not match its docutils")
+
+    monkeypatch.setattr(report, "_preload_site", broken)
+    fake = FakeJobs()
+    monkeypatch.setattr(report, "run_job", fake)
+    done = report.run_report(DATA, tmp_path / "out")
+    assert len(fake.ran) == len(NOTEBOOKS) and done.site is not None and done.site.is_file()
+    assert report.run_report(DATA, tmp_path / "out").ran == {}  # the runs were recorded

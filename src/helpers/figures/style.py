@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import RendererAgg
-from matplotlib.collections import Collection
+from matplotlib.collections import Collection, QuadMesh
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
@@ -215,8 +215,8 @@ def neutralise(cell: object) -> object:
 def _distinct_text(values: pd.Series) -> Sequence | None:
     """The distinct values a column can hold text in (the used categories of a categorical),
     without its missing values; ``[]`` for numbers, booleans and dates, which are never text;
-    None when its values cannot be hashed (then each cell is looked at). Text on Arrow storage
-    stays an Arrow array, searched without a loop over its values (``_text_where``)."""
+    None when its values cannot be hashed (then each cell is looked at). Text of pandas' string
+    dtype stays an array of that dtype, searched by its string methods (``_text_where``)."""
     if values.dtype.kind not in "OSU" and not isinstance(
         values.dtype, pd.CategoricalDtype | pd.StringDtype
     ):
@@ -231,9 +231,10 @@ def _distinct_text(values: pd.Series) -> Sequence | None:
 
 
 def _text_where(cells: Sequence, starts: tuple[str, ...] = (), holds: str = "") -> list:
-    """The text cells that start with one of ``starts`` or hold ``holds``: searched by Arrow's
-    string functions when the cells are text on Arrow storage (a million distinct cells in a
-    fraction of a second), else one by one."""
+    """The text cells that start with one of ``starts`` or hold ``holds``: searched by pandas'
+    string methods when the cells are of its string dtype (on Arrow storage, the figure tables'
+    text, by Arrow's string functions: a million distinct cells in a fraction of a second), else
+    one by one."""
     if isinstance(getattr(cells, "dtype", None), pd.StringDtype):
         text = pd.Series(cells, dtype=cells.dtype)
         found = np.zeros(len(text), dtype=bool)
@@ -319,14 +320,19 @@ def rasterise_dense(fig: plt.Figure) -> list[Collection]:
     """Have SVG and PDF draw each collection of more than ``DENSE_MARKS`` marks as an image at
     the PNG's resolution (text, axes and every other mark stay vector; the PNG is the same
     either way); return those collections."""
-    dense = [
-        c
-        for c in fig.findobj(Collection)
-        if max(len(c.get_offsets()), len(c.get_paths())) > DENSE_MARKS
-    ]
+    dense = [c for c in fig.findobj(Collection) if _marks(c) > DENSE_MARKS]
     for collection in dense:
         collection.set_rasterized(True)
     return dense
+
+
+def _marks(collection: Collection) -> int:
+    """How many marks a collection draws: its points (offsets) or its paths; a mesh's cells,
+    counted from its grid (asking a mesh for its paths would make one per cell)."""
+    if isinstance(collection, QuadMesh):
+        rows, columns = collection.get_coordinates().shape[:2]
+        return max(rows - 1, 0) * max(columns - 1, 0)
+    return max(len(collection.get_offsets()), len(collection.get_paths() or ()))
 
 
 def save_figure(fig: plt.Figure, table: pd.DataFrame, out_dir: Path | str, name: str) -> list[Path]:

@@ -10,16 +10,17 @@ file it declares, ``helpers.dataset.checksum``), the package code (every file of
 package, its published documents and every file the notebooks own.
 
 ``OUT/.report-cache.json`` records, per notebook, its key, the files its run wrote and how long
-it took (the next report starts the longest first, ``RunCache.longest_first``); a notebook is
-skipped only when its key is the same and every one of those files is still the
-report's own, unchanged since it was written (``helpers.publish.outputs.owned``): a deleted or
-edited output runs it again.
+it took (the next report starts first the notebooks whose time it does not know, then the
+longest, ``RunCache.longest_first``); a notebook is skipped only when its key is the same and
+every one of those files is still the report's own, unchanged since it was written
+(``helpers.publish.outputs.owned``): a deleted or edited output runs it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -136,9 +137,13 @@ class RunCache:
         self.entries[name] = entry
 
     def seconds(self, name: str) -> float | None:
-        """How long ``name``'s last recorded run took; None when not known."""
-        value = self.entries.get(name, {}).get("seconds")
-        return float(value) if isinstance(value, int | float) else None
+        """How long ``name``'s last recorded run took; None when not known (nor when the cache
+        file holds something else there: it is the user's to edit or damage)."""
+        entry = self.entries.get(name)
+        value = entry.get("seconds") if isinstance(entry, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value) if math.isfinite(value) and value >= 0 else None
 
     def longest_first(self, names: Iterable[str]) -> list[str]:
         """``names`` in the order to start them so that the report ends soonest: the ones whose

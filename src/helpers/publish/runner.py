@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -531,7 +531,8 @@ def _run_all(
             for job in work
         }
         if meanwhile is not None:
-            meanwhile()
+            with suppress(Exception):  # a head start only: what fails here fails again later
+                meanwhile()
         for name, future in futures.items():
             try:
                 took = future.result()

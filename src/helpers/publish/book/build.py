@@ -39,7 +39,7 @@ def preloaded_modules() -> list[str]:
     """The modules a build imports first: Sphinx's own extensions, the book's, MyST-NB's Sphinx
     module (its setup imports it only when called: most of its time) and the theme."""
     modules: list[str] = []
-    with suppress(ImportError):  # left to the build, which says what is missing
+    with suppress(Exception):  # left to the build, which says what is wrong
         from sphinx.application import builtin_extensions
 
         modules += builtin_extensions
