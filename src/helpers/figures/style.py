@@ -27,6 +27,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from helpers.analysis.scope import Scope
+from helpers.dataset.membership import distinct
 from helpers.figures.pdf_fonts import without_layout_tables
 from helpers.files import write_all_atomic
 
@@ -222,7 +223,8 @@ def _distinct_text(values: pd.Series) -> Sequence | None:
     ):
         return []
     if isinstance(values.dtype, pd.CategoricalDtype):
-        used = np.unique(values.cat.codes[values.cat.codes >= 0])
+        codes = values.cat.codes.to_numpy()
+        used = distinct(codes[codes >= 0])
         return values.cat.categories[used].array
     try:
         return pd.unique(values.dropna())
