@@ -45,18 +45,19 @@ def _found(data: Path) -> set[tuple]:
     return {(p.file, p.row, p.column, p.value, p.rule) for p in validate_dataset(data)}
 
 
+@pytest.mark.parametrize("scale", [1, 2**40], ids=["dense: flags", "sparse: sorted"])
 @pytest.mark.parametrize("seed", range(5))
-def test_membership_agrees_with_hashing(seed: int) -> None:
+def test_membership_agrees_with_hashing(seed: int, scale: int) -> None:
     rng = np.random.default_rng(seed)
-    keys = rng.integers(0, 50, 40)
-    values = rng.integers(0, 60 if seed % 2 else 50, 200)
+    keys = rng.integers(0, 50, 40) * scale
+    values = rng.integers(0, 60 if seed % 2 else 50, 200) * scale
     expected = pd.Series(values).isin(keys).to_numpy()
     assert is_in(values, keys).tolist() == expected.tolist()
     assert all_in(values, keys) == bool(expected.all())
     assert all_in(keys, keys) and all_in(values[:0], keys) and not all_in(values, keys[:0])
     assert has_repeats(values) == bool(pd.Series(values).duplicated().any())
-    assert not has_repeats(np.array([-1, -1, 3, 2]))  # -1 (no value) is not a value
-    assert has_repeats(np.array([-1, 5, 2, 5]))
+    assert not has_repeats(np.array([-1, -1, 3, 2]) * scale)  # -1 (no value) is not a value
+    assert has_repeats(np.array([-1, 5, 2, 5]) * scale)
     huge = np.array([LIMIT + 1, 3])  # beyond the sort's codes: looked up by hashing
     assert is_in(huge, np.array([3])).tolist() == [False, True]
 
